@@ -1,0 +1,1 @@
+"""Flightdeck: release pipelines for multi-account AWS, run on Apache Airflow."""
