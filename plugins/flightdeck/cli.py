@@ -1,0 +1,214 @@
+"""The ``flightdeck`` command line: ``validate`` and ``plan`` manifests (subcommands register themselves)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from flightdeck import naming
+from flightdeck.errors import FlightdeckError, ManifestError
+from flightdeck.manifest import discover_manifests, load_manifest
+from flightdeck.plan import ReleasePlan, Target, build_plan, describe
+
+DEFAULT_MANIFEST_DIR = "include/manifests"
+
+
+@dataclass(frozen=True)
+class Command:
+    """A subcommand of ``flightdeck``.
+
+    :param name: the word on the command line.
+    :param help: one line shown by ``flightdeck --help``.
+    :param configure: adds the subcommand's arguments to its parser.
+    :param run: does the work with the parsed arguments; returns the exit status.
+    """
+
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def register(command: Command) -> Command:
+    """Add a subcommand; ``main`` offers every registered one."""
+    if command.name in COMMANDS:
+        raise ValueError(f"subcommand {command.name!r} is already registered")
+    COMMANDS[command.name] = command
+    return command
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every registered subcommand."""
+    parser = argparse.ArgumentParser(prog="flightdeck", description="Release pipelines for multi-account AWS.")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS.values():
+        subparser = subparsers.add_parser(command.name, help=command.help, description=command.help)
+        command.configure(subparser)
+        subparser.set_defaults(run=command.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``flightdeck`` with ``argv`` (default: the process arguments); returns the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help, or a usage error already printed by argparse
+        return exit_.code if isinstance(exit_.code, int) else 2
+    try:
+        return args.run(args)
+    except FlightdeckError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
+def _configure_validate(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        default=[Path(DEFAULT_MANIFEST_DIR)],
+        metavar="PATH",
+        help=f"manifest files or folders of manifests (default: {DEFAULT_MANIFEST_DIR})",
+    )
+
+
+def _validate(args: argparse.Namespace) -> int:
+    files, unusable = _manifest_files(args.paths)
+    invalid = 0
+    dag_ids: dict[str, Path] = {}
+    for path in files:
+        try:
+            plan = build_plan(load_manifest(path))
+        except ManifestError as err:
+            invalid += 1
+            for issue in err.issues:
+                print(issue)
+        except FlightdeckError as err:
+            invalid += 1
+            print(f"{path}: {err}")
+        else:
+            if plan.dag_id in dag_ids:
+                invalid += 1
+                print(
+                    f"{path}: application {plan.application} is also released by {dag_ids[plan.dag_id]}; "
+                    f"both would be DAG {plan.dag_id}: rename one application"
+                )
+                continue
+            dag_ids[plan.dag_id] = path
+            print(f"OK {path}")
+    if invalid or unusable:
+        summary = f"{invalid} of {len(files)} manifest(s) invalid"
+        print(summary + (f", {unusable} path(s) unusable" if unusable else ""), file=sys.stderr)
+    return 1 if invalid or unusable else 0
+
+
+def _manifest_files(paths: Sequence[Path]) -> tuple[list[Path], int]:
+    """Manifest files named or found in folders, and how many paths were unusable (each reported)."""
+    files: list[Path] = []
+    bad = 0
+    for path in paths:
+        if path.is_dir():
+            found = discover_manifests(path)
+            if not found:
+                print(f"{path}: no manifests (*.yaml, *.yml) in this folder")
+                bad += 1
+            files += found
+        elif path.exists():
+            files.append(path)
+        else:
+            print(f"{path}: no such file or folder")
+            bad += 1
+    return files, bad
+
+
+def _configure_plan(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("manifest", type=Path, help="the manifest file")
+
+
+def _plan(args: argparse.Namespace) -> int:
+    try:
+        plan = build_plan(load_manifest(args.manifest))
+    except ManifestError as err:
+        for issue in err.issues:
+            print(issue)
+        return 1
+    print(describe(plan), end="")
+    return 0
+
+
+def _configure_bootstrap(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("manifest", type=Path, help="the manifest whose accounts to bootstrap")
+    parser.add_argument(
+        "--orchestrator-arn",
+        required=True,
+        help="the principal that runs Flightdeck (the only one each deploy role trusts)",
+    )
+    parser.add_argument(
+        "--admin-role",
+        default="OrganizationAccountAccessRole",
+        help="role with administrator rights assumed in each account (default: %(default)s)",
+    )
+
+
+def _bootstrap(args: argparse.Namespace) -> int:
+    from flightdeck.aws.bootstrap import bootstrap_account
+    from flightdeck.aws.session import assume_role
+
+    plan = build_plan(load_manifest(args.manifest))
+    for account_id, regions, external_id, prefix in bootstrap_targets(plan):
+        for index, region in enumerate(regions):
+            session = assume_role(
+                aws_conn_id=None,
+                role_arn=naming.role_arn(args.admin_role, account_id),
+                region=region,
+                session_name="flightdeck-bootstrap",
+            )
+            stack = bootstrap_account(
+                session,
+                orchestrator_principal_arn=args.orchestrator_arn,
+                external_id=external_id,
+                create_roles=index == 0,  # IAM is global: the account's first region owns the roles
+                application_stack_prefix=prefix,
+            )
+            print(f"{account_id} {region}: {stack.name} {stack.status}")
+    return 0
+
+
+def bootstrap_targets(plan: ReleasePlan) -> list[tuple[str, tuple[str, ...], str, str]]:
+    """Per account of ``plan``: its regions (first seen first), ExternalId, and the prefix its stacks share."""
+    accounts: dict[str, list[Target]] = {}
+    for target in plan.targets:
+        accounts.setdefault(target.account_id, []).append(target)
+    result = []
+    for account_id, targets in accounts.items():
+        regions = tuple(dict.fromkeys(target.region for target in targets))
+        external_ids = {target.external_id for target in targets}
+        if len(external_ids) > 1:
+            raise FlightdeckError(
+                f"account {account_id} has different external_id values in different environments; "
+                "one bootstrap stack per account can trust only one"
+            )
+        # Character-wise on purpose: stack names, not paths.
+        prefix = os.path.commonprefix([target.stack_name for target in targets]) or "*"  # noqa: RUF071
+        result.append((account_id, regions, external_ids.pop(), prefix))
+    return result
+
+
+register(Command("validate", "check manifests; print OK or every issue", _configure_validate, _validate))
+register(Command("plan", "show what a release of a manifest would deploy, and where", _configure_plan, _plan))
+register(
+    Command(
+        "bootstrap",
+        "create the deploy role, execution role and artifact bucket in every account of a manifest",
+        _configure_bootstrap,
+        _bootstrap,
+    )
+)
