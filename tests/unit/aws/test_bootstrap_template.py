@@ -1,0 +1,90 @@
+"""The shipped templates are lint clean, and the bootstrap grants what it must and little else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.api import lint_file
+
+from flightdeck.aws.packaging import load_template
+
+INCLUDE = Path(__file__).resolve().parents[3] / "include"
+BOOTSTRAP = INCLUDE / "bootstrap" / "bootstrap.yaml"
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return load_template(BOOTSTRAP)
+
+
+def _statements(template: dict[str, Any], role: str) -> dict[str, dict[str, Any]]:
+    (policy,) = template["Resources"][role]["Properties"]["Policies"]
+    return {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+
+
+@pytest.mark.parametrize("path", ["bootstrap/bootstrap.yaml", "apps/hello/template.yaml"])
+def test_templates_are_cfn_lint_clean(path: str) -> None:
+    assert [str(match) for match in lint_file(INCLUDE / path)] == []
+
+
+def test_interface(template: dict[str, Any]) -> None:
+    parameters = {"OrchestratorPrincipalArn", "ExternalId", "CreateRoles", "StackNamePrefix"}
+    assert set(template["Parameters"]) == parameters
+    assert template["Parameters"]["ExternalId"]["NoEcho"] is True
+    assert set(template["Outputs"]) == {"ArtifactBucket", "DeployRoleArn", "ExecutionRoleArn"}
+
+
+def test_bucket_is_versioned_encrypted_private_and_tls_only(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    bucket = resources["ArtifactBucket"]["Properties"]
+    assert bucket["BucketName"] == {"Fn::Sub": "flightdeck-artifacts-${AWS::AccountId}-${AWS::Region}"}
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    (statement,) = resources["ArtifactBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_roles_exist_only_where_asked(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    assert resources["DeployRole"]["Condition"] == "CreateRolesHere"
+    assert resources["ExecutionRole"]["Condition"] == "CreateRolesHere"
+    assert "Condition" not in resources["ArtifactBucket"]
+
+
+def test_deploy_role_trusts_only_the_orchestrator_with_external_id(template: dict[str, Any]) -> None:
+    trust = template["Resources"]["DeployRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust == [
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": {"Ref": "OrchestratorPrincipalArn"}},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": {"Ref": "ExternalId"}}},
+        }
+    ]
+
+
+def test_deploy_role_is_scoped(template: dict[str, Any]) -> None:
+    statements = _statements(template, "DeployRole")
+    stacks = statements["ChangeSetsOnApplicationStacks"]["Resource"]["Fn::Sub"]
+    assert stacks.endswith(":stack/${StackNamePrefix}*")
+    assert statements["OnlyWithTheExecutionRole"]["Effect"] == "Deny"
+    pass_role = statements["PassTheExecutionRoleToCloudFormation"]
+    assert pass_role["Resource"]["Fn::Sub"].endswith(":role/flightdeck-cfn-exec")
+    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}}
+    assert statements["ReleaseParameters"]["Resource"]["Fn::Sub"].endswith(":parameter/flightdeck/*")
+    for statement in statements.values():
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert not any(action.endswith("*") for action in actions)
+        assert statement["Resource"] != "*" or statement["Effect"] == "Deny"
+
+
+def test_execution_role_is_trusted_by_cloudformation_only(template: dict[str, Any]) -> None:
+    properties = template["Resources"]["ExecutionRole"]["Properties"]
+    (trust,) = properties["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "cloudformation.amazonaws.com"}
+    for statement in _statements(template, "ExecutionRole").values():
+        assert statement["Resource"] != "*"
