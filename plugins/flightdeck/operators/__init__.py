@@ -1,0 +1,1 @@
+"""Thin Airflow operators over :mod:`flightdeck.aws`: one step of a release each."""

@@ -1,0 +1,73 @@
+"""Create the target's change set and report what it would change."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from airflow.sdk import Context
+
+from flightdeck import naming
+from flightdeck.aws.cloudformation import create_change_set
+from flightdeck.aws.parameters import resolve_parameters
+from flightdeck.operators.base import TargetOperator
+
+
+class CreateChangeSetOperator(TargetOperator):
+    """Resolve the target's parameters in its account and create a change set against its stack.
+
+    Parameter values never leave this task: XCom carries only their names and a hash.
+
+    :param application: application name (a stack tag).
+    :param capabilities: CloudFormation capabilities to acknowledge.
+    :param package_task_id: the package task whose upload this change set deploys.
+    """
+
+    ui_color = "#fbf3e8"
+
+    def __init__(
+        self, *, application: str, capabilities: Sequence[str], package_task_id: str, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.application = application
+        self.capabilities = list(capabilities)
+        self.package_task_id = package_task_id
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        target = self.target
+        package = self.pull_own_index(context, self.package_task_id)
+        version = context["params"]["version"]
+        run_id = context["run_id"]
+        session = self.target_session(context)
+        sources = [(p.name, p.kind, p.value) for p in target.parameters]
+        parameters = resolve_parameters(session, sources, release={"version": version, "run_id": run_id})
+        tags = {**dict(target.tags), "flightdeck:version": version, "flightdeck:run-id": run_id}
+        change_set = create_change_set(
+            session,
+            stack_name=target.stack_name,
+            change_set_name=naming.change_set_name(run_id, target.label),
+            template_url=package["template_url"],
+            parameters=parameters,
+            tags=tags,
+            capabilities=self.capabilities,
+            execution_role_arn=target.execution_role_arn,
+            description=f"{self.application} {version} ({run_id})",
+        )
+        summary = ", ".join(f"{c.action} {c.logical_id}" for c in change_set.changes) or "no changes"
+        self.log.info("Change set %s on %s: %s", change_set.id, target.label, summary)
+        return {
+            **change_set.to_dict(),
+            "label": target.label,
+            "account_id": target.account_id,
+            "region": target.region,
+            "version": version,
+            "digest": package["digest"],
+            "parameters_sha256": _digest(parameters),
+        }
+
+
+def _digest(parameters: dict[str, str]) -> str:
+    """A hash that tells whether parameters changed without revealing any value."""
+    return hashlib.sha256(json.dumps(parameters, sort_keys=True).encode()).hexdigest()

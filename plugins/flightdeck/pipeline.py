@@ -1,0 +1,164 @@
+"""The DAG builder: walks a release plan and lays out its tasks; it decides nothing."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from airflow.sdk import DAG, Param, TaskGroup, task_group
+
+from flightdeck import naming
+from flightdeck.errors import FlightdeckError
+from flightdeck.manifest import discover_manifests, load_manifest
+from flightdeck.operators.approval import ReleaseGateOperator
+from flightdeck.operators.change_set import CreateChangeSetOperator
+from flightdeck.operators.execute import ExecuteChangeSetOperator
+from flightdeck.operators.package import PackageOperator
+from flightdeck.operators.smoke import SmokeTestOperator
+from flightdeck.plan import EnvironmentPlan, ReleasePlan, build_plan
+
+log = logging.getLogger(__name__)
+
+# Each mapped instance shows its target in the grid instead of a bare index.
+TARGET_LABEL = "{{ task.target_label }}"
+
+
+def build_release_dag(plan: ReleasePlan) -> DAG:
+    """One DAG per manifest: environments in order, each prepare → (approve) → deploy over its targets."""
+    with DAG(
+        dag_id=plan.dag_id,
+        description=plan.description or f"Release {plan.application}",
+        schedule=None,
+        max_active_runs=1,
+        tags=["flightdeck", f"app:{plan.application}"],
+        params={
+            "version": Param(
+                type="string",
+                minLength=1,
+                maxLength=128,
+                pattern=r"^[A-Za-z0-9][A-Za-z0-9._+-]*$",
+                title="Version",
+                description="The version being released (tagged on every stack, passed as release:version).",
+            )
+        },
+        doc_md=_doc(plan),
+        render_template_as_native_obj=False,
+    ) as dag:
+        previous: TaskGroup | None = None
+        for environment in plan.environments:
+            group = _environment_group(plan, environment)
+            if previous is not None:
+                previous >> group
+            previous = group
+    return dag
+
+
+def _environment_group(plan: ReleasePlan, environment: EnvironmentPlan) -> TaskGroup:
+    # Only the labels are mapped (and serialised); operators look their target up in the parsed plan.
+    labels = [target.label for target in environment.targets]
+    targets = {target.label: target for target in environment.targets}
+    env = environment.name
+    ids = _TaskIds(env)
+
+    with TaskGroup(group_id=env, tooltip=f"Deploy to {env}") as group:
+
+        @task_group(group_id=naming.PREPARE_GROUP)
+        def prepare(target_label: str) -> None:
+            package = PackageOperator(
+                task_id=naming.PACKAGE,
+                target_label=target_label,
+                targets=targets,
+                aws_conn_id=plan.aws_conn_id,
+                application=plan.application,
+                template_path=plan.template_path,
+                map_index_template=TARGET_LABEL,
+            )
+            change_set = CreateChangeSetOperator(
+                task_id=naming.CREATE_CHANGE_SET,
+                target_label=target_label,
+                targets=targets,
+                aws_conn_id=plan.aws_conn_id,
+                application=plan.application,
+                capabilities=list(plan.capabilities),
+                package_task_id=ids.package,
+                map_index_template=TARGET_LABEL,
+            )
+            package >> change_set
+
+        @task_group(group_id=naming.DEPLOY_GROUP)
+        def deploy(target_label: str) -> None:
+            execute = ExecuteChangeSetOperator(
+                task_id=naming.EXECUTE_CHANGE_SET,
+                target_label=target_label,
+                targets=targets,
+                aws_conn_id=plan.aws_conn_id,
+                change_set_task_id=ids.change_set,
+                map_index_template=TARGET_LABEL,
+                trigger_rule="none_failed",
+            )
+            smoke = SmokeTestOperator(
+                task_id=naming.SMOKE_TEST,
+                target_label=target_label,
+                targets=targets,
+                aws_conn_id=plan.aws_conn_id,
+                checks=plan.smoke_checks,
+                map_index_template=TARGET_LABEL,
+                trigger_rule="none_failed",
+            )
+            execute >> smoke
+
+        prepared = prepare.expand(target_label=labels)
+        deployed = deploy.expand(target_label=labels)
+        if environment.approval.required:
+            gate = ReleaseGateOperator(
+                task_id=naming.APPROVE,
+                environment=env,
+                application=plan.application,
+                approvers=list(environment.approval.approvers),
+                response_timeout_seconds=environment.approval.timeout_seconds,
+                change_set_task_id=ids.change_set,
+                aws_conn_id=plan.aws_conn_id,
+                targets=targets,
+            )
+            prepared >> gate >> deployed
+        else:
+            prepared >> deployed
+    return group
+
+
+class _TaskIds:
+    """Fully qualified ids of the tasks one environment's tasks read XCom from."""
+
+    def __init__(self, environment: str) -> None:
+        self.package = f"{environment}.{naming.PREPARE_GROUP}.{naming.PACKAGE}"
+        self.change_set = f"{environment}.{naming.PREPARE_GROUP}.{naming.CREATE_CHANGE_SET}"
+
+
+def _doc(plan: ReleasePlan) -> str:
+    lines = [
+        f"# Release `{plan.application}`",
+        "",
+        plan.description or "",
+        "",
+        f"Manifest: `{plan.manifest_path}`",
+        "",
+    ]
+    lines += ["| environment | targets | approval |", "|---|---|---|"]
+    for environment in plan.environments:
+        targets = ", ".join(target.label for target in environment.targets)
+        approval = ", ".join(environment.approval.approvers) if environment.approval.required else "—"
+        lines.append(f"| {environment.name} | {targets} | {approval} |")
+    return "\n".join(lines)
+
+
+def load_release_dags(manifests_dir: Path) -> dict[str, DAG]:
+    """Build a DAG for every valid manifest in ``manifests_dir``; a broken manifest never stops the others."""
+    dags: dict[str, DAG] = {}
+    for path in discover_manifests(manifests_dir):
+        try:
+            dag = build_release_dag(build_plan(load_manifest(path)))
+        except FlightdeckError as err:
+            log.error("Skipping release manifest %s:\n%s", path, err)
+            continue
+        dags[dag.dag_id] = dag
+    return dags
