@@ -1,0 +1,57 @@
+# Flightdeck: `make demo` and `make test` are all a fresh clone needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV_VERSION := 0.13.9
+STAMP := $(VENV)/.installed
+
+.PHONY: install lint format test unit integration e2e up down demo lock clean
+
+install: $(STAMP)
+
+# The venv is built from the pinned locks only; the stamp is renewed whenever a lock changes.
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	@$(VENV)/bin/uv pip sync --quiet --python $(PY) requirements.txt requirements-dev.txt
+	@echo "$(CURDIR)/plugins" > $$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/flightdeck.pth
+	@printf '#!/bin/sh\nexec "%s" -m flightdeck "$$@"\n' "$(CURDIR)/$(PY)" > $(VENV)/bin/flightdeck && chmod +x $(VENV)/bin/flightdeck
+	@touch $(STAMP)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: install lint
+	$(PY) -m pytest tests
+
+unit: install
+	$(PY) -m pytest tests/unit
+
+integration: install
+	$(PY) -m pytest tests/integration
+
+e2e: install
+	$(PY) -m pytest tests/e2e
+
+up: install
+	$(PY) -m scripts.devstack up
+
+down: install
+	$(PY) -m scripts.devstack down
+
+demo: install
+	$(PY) -m scripts.demo
+
+# Re-resolve the locks (needs the package index); commit both files.
+lock: install
+	$(VENV)/bin/uv pip compile --quiet --python-version 3.11.7 requirements.in -o requirements.txt
+	$(VENV)/bin/uv pip compile --quiet --python-version 3.11.7 requirements-dev.in -o requirements-dev.txt
+
+clean: down
+	rm -rf .flightdeck

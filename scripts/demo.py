@@ -1,0 +1,182 @@
+"""`make demo`: start the local stack, release the example app as a release manager, approve as an approver.
+
+Prints where every target landed and stops what it started. Exits 0 only if every target deployed and passed
+its smoke test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flightdeck.aws.cloudformation import describe_stack
+from flightdeck.aws.session import assume_role
+from flightdeck.manifest import load_manifest
+from flightdeck.plan import ReleasePlan, build_plan
+from scripts.airflow_api import AirflowApi
+from scripts.devstack import ROOT, Stack
+
+MANAGER = "release-manager"
+APPROVER = "approver"
+# Answering a gate within ~1 s of it parking can fail the task (see docs/approvals.md).
+GATE_SETTLE_SECONDS = 3
+
+
+@dataclass
+class ReleaseOutcome:
+    """What a release run ended as, and the answer given to each gate."""
+
+    run_id: str
+    state: str
+    task_instances: list[dict[str, Any]]
+    gate_answers: dict[str, str]
+    seconds: float
+
+
+def run_release(
+    stack: Stack,
+    plan: ReleasePlan,
+    version: str,
+    answer: str = "Approve",
+    before_answer: Callable[[dict[str, Any]], None] | None = None,
+) -> ReleaseOutcome:
+    """Trigger ``plan``'s DAG as the release manager and answer every gate as the approver.
+
+    ``before_answer`` is called with each parked gate's task instance before the approver answers it.
+    """
+    manager = AirflowApi(stack.api_url, MANAGER, stack.state.passwords[MANAGER])
+    approver = AirflowApi(stack.api_url, APPROVER, stack.state.passwords[APPROVER])
+    manager.wait_for_dag(plan.dag_id)
+    manager.unpause(plan.dag_id)
+    started = time.monotonic()
+    run_id = manager.trigger(plan.dag_id, {"version": version})
+    print(f"Triggered {plan.dag_id} run {run_id} (version {version}) as {MANAGER}")
+    answers: dict[str, str] = {}
+    parked_since: dict[str, float] = {}
+    while True:
+        run = manager.run(plan.dag_id, run_id)
+        task_instances = manager.task_instances(plan.dag_id, run_id)
+        if run["state"] in ("success", "failed"):
+            return ReleaseOutcome(run_id, run["state"], task_instances, answers, time.monotonic() - started)
+        for ti in task_instances:
+            gate = ti["task_id"]
+            if ti["state"] != "awaiting_input" or gate in answers:
+                continue
+            parked_since.setdefault(gate, time.monotonic())
+            if time.monotonic() - parked_since[gate] < GATE_SETTLE_SECONDS:
+                continue
+            if before_answer is not None:
+                before_answer(ti)
+            response = approver.answer_gate(plan.dag_id, run_id, gate, answer, ti["map_index"])
+            if not response.ok:
+                raise RuntimeError(f"{APPROVER} could not answer {gate}: HTTP {response.status_code} {response.text}")
+            answers[gate] = answer
+            print(f"{APPROVER} answered {gate}: {answer}")
+        time.sleep(1)
+
+
+def deployment_rows(plan: ReleasePlan) -> list[dict[str, str]]:
+    """Where every target of ``plan`` stands now, read from its account with its deploy role."""
+    rows = []
+    for target in plan.targets:
+        session = assume_role(
+            aws_conn_id=None,
+            role_arn=target.deploy_role_arn,
+            region=target.region,
+            external_id=target.external_id,
+            session_name="flightdeck-demo-report",
+        )
+        stack = describe_stack(session, target.stack_name)
+        outputs = stack.outputs if stack else {}
+        key_output = outputs.get("ApiMessage") or next(iter(outputs.values()), "")
+        rows.append(
+            {
+                "environment": target.environment,
+                "account": target.account_id,
+                "region": target.region,
+                "stack": target.stack_name,
+                "status": stack.status if stack else "NOT DEPLOYED",
+                "version": stack.tags.get("flightdeck:version", "") if stack else "",
+                "key output": key_output,
+            }
+        )
+    return rows
+
+
+def format_table(rows: list[dict[str, str]]) -> str:
+    if not rows:
+        return "(no targets)"
+    headers = list(rows[0])
+    widths = {h: max(len(h), *(len(str(row[h])) for row in rows)) for h in headers}
+    lines = ["  ".join(h.upper().ljust(widths[h]) for h in headers)]
+    lines += ["  ".join(str(row[h]).ljust(widths[h]) for h in headers) for row in rows]
+    return "\n".join(lines)
+
+
+def smoke_results(outcome: ReleaseOutcome) -> dict[str, str]:
+    """The state of every smoke-test task instance, by its target label."""
+    return {
+        ti.get("rendered_map_index") or str(ti["map_index"]): ti["state"]
+        for ti in outcome.task_instances
+        if ti["task_id"].endswith(".smoke_test")
+    }
+
+
+def task_timing(outcome: ReleaseOutcome) -> str:
+    """How long the run's task instances took, leaving out approval gates (they wait for a person)."""
+    durations = sorted(
+        ti["duration"]
+        for ti in outcome.task_instances
+        if ti["duration"] is not None and ti["state"] != "skipped" and not ti["task_id"].endswith(".approve")
+    )
+    if not durations:
+        return "no task ran"
+    return f"{len(durations)} task instances besides gates, median {durations[len(durations) // 2]:.2f} s each"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--manifest", type=Path, default=ROOT / "include" / "manifests" / "hello.yaml")
+    parser.add_argument("--version", default="1.0.0")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    for noisy in ("botocore", "flightdeck"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+    stack = Stack()
+    owned = not stack.running()
+    print("Starting the local AWS and Airflow…" if owned else f"Using the running stack at {stack.api_url}")
+    stack.up()
+    os.environ.update(stack.aws_env())  # the report reads each account through the local AWS
+    try:
+        plan = build_plan(load_manifest(args.manifest))
+        outcome = run_release(stack, plan, args.version)
+        print(f"\nRun {outcome.run_id}: {outcome.state} in {outcome.seconds:.0f} s ({task_timing(outcome)})\n")
+        rows = deployment_rows(plan)
+        print(format_table(rows))
+        smoke = smoke_results(outcome)
+        print(f"\nSmoke tests: {smoke}")
+        print(f"UI: {stack.api_url}/dags/{plan.dag_id}   logs: {stack.logs_dir}")
+        ok = (
+            outcome.state == "success"
+            and all(row["status"].endswith("_COMPLETE") and "ROLLBACK" not in row["status"] for row in rows)
+            and all(row["version"] == args.version for row in rows)
+            and len(smoke) == len(plan.targets)
+            and all(state == "success" for state in smoke.values())
+        )
+        return 0 if ok else 1
+    finally:
+        if owned:
+            stack.down()
+            print("Stopped the local stack.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

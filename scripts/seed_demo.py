@@ -1,0 +1,47 @@
+"""Seed the demo accounts with the parameters and secrets their account owners would create."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+import sys
+from pathlib import Path
+
+import yaml
+
+from flightdeck.aws.session import assume_role
+from flightdeck.manifest import discover_manifests, load_manifest
+from flightdeck.plan import build_plan
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_ROLE = "OrganizationAccountAccessRole"
+
+
+def seed(manifests_dir: Path) -> None:
+    for path in discover_manifests(manifests_dir):
+        plan = build_plan(load_manifest(path))
+        seed_file = ROOT / "include" / "apps" / plan.application / "demo-seed.yaml"
+        if not seed_file.exists():
+            continue
+        data = yaml.safe_load(seed_file.read_text())
+        for target in plan.targets:
+            session = assume_role(
+                aws_conn_id=None,
+                role_arn=f"arn:aws:iam::{target.account_id}:role/{ADMIN_ROLE}",
+                region=target.region,
+                session_name="flightdeck-demo-seed",
+            )
+            ssm = session.client("ssm")
+            for name, value in data.get("parameters", {}).items():
+                ssm.put_parameter(Name=name, Value=str(value), Type="String", Overwrite=True)
+            secretsmanager = session.client("secretsmanager")
+            for name, keys in data.get("secrets", {}).items():
+                value = json.dumps({key: secrets.token_urlsafe(24) for key in keys})
+                with contextlib.suppress(secretsmanager.exceptions.ResourceExistsException):
+                    secretsmanager.create_secret(Name=name, SecretString=value)
+            print(f"seeded {target.label}")
+
+
+if __name__ == "__main__":
+    seed(Path(sys.argv[1]))

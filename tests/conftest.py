@@ -1,0 +1,32 @@
+"""Shared fixtures: the local AWS emulator, started once per test session on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+# Tests never reach real AWS: fake credentials, and every client pointed at the emulator by its fixture.
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_SESSION_TOKEN", "testing")
+os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
+os.environ.pop("AWS_PROFILE", None)
+
+
+@pytest.fixture(scope="session")
+def local_aws_server() -> Iterator[object]:
+    """The local AWS emulator with Flightdeck's fidelity fixes, as a separate process."""
+    from flightdeck.localaws.server import LocalAws
+
+    with LocalAws() as server:
+        yield server
+
+
+@pytest.fixture
+def local_aws(local_aws_server, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A freshly reset emulator; ``AWS_ENDPOINT_URL`` points boto3 at it. Yields the endpoint URL."""
+    local_aws_server.reset()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", local_aws_server.endpoint_url)
+    return local_aws_server.endpoint_url
