@@ -1,0 +1,1 @@
+"""The local AWS emulator: moto plus the fidelity fixes Flightdeck relies on (never imported by the product)."""
