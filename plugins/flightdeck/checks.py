@@ -11,9 +11,7 @@ def expected_value(value: Any, context: Mapping[str, str]) -> Any:
     return value.format_map(context) if isinstance(value, str) else value
 
 
-def failed_expectations(
-    answer: Any, expect: Iterable[tuple[str, Any]], context: Mapping[str, str]
-) -> list[str]:
+def failed_expectations(answer: Any, expect: Iterable[tuple[str, Any]], context: Mapping[str, str]) -> list[str]:
     """Each expected top-level field of ``answer`` that is missing or different, as a sentence."""
     if not isinstance(answer, Mapping):
         return [f"expected a JSON object, got {type(answer).__name__}: {answer!r:.200}"]

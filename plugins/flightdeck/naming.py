@@ -50,9 +50,7 @@ def stack_name(template: str, application: str, environment: str, account_id: st
     unknown = sorted(set(template_placeholders(template)) - set(STACK_NAME_PLACEHOLDERS))
     if unknown:
         raise ValueError(f"unknown placeholder {{{unknown[0]}}} in stack name template {template!r}")
-    name = template.format(
-        application=application, environment=environment, account_id=account_id, region=region
-    )
+    name = template.format(application=application, environment=environment, account_id=account_id, region=region)
     if not _STACK_NAME_RE.fullmatch(name) or len(name) > STACK_NAME_MAX:
         raise ValueError(
             f"stack name {name!r} is not valid: CloudFormation wants a letter, then letters, digits and "

@@ -41,9 +41,7 @@ def released_v1(stack: Stack, plan: ReleasePlan) -> tuple[ReleaseOutcome, list[i
 
     def release_manager_tries_first(gate: dict) -> None:
         manager = AirflowApi(stack.api_url, MANAGER, stack.state.passwords[MANAGER])
-        response = manager.answer_gate(
-            plan.dag_id, gate["dag_run_id"], gate["task_id"], "Approve", gate["map_index"]
-        )
+        response = manager.answer_gate(plan.dag_id, gate["dag_run_id"], gate["task_id"], "Approve", gate["map_index"])
         refusals.append(response.status_code)
 
     return run_release(stack, plan, "1.0.0", before_answer=release_manager_tries_first), refusals

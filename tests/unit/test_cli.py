@@ -60,9 +60,7 @@ def test_validate_defaults_to_include_manifests(
     assert capsys.readouterr().out == "OK include/manifests/good.yaml\n"
 
 
-def test_validate_refuses_two_manifests_of_one_application(
-    manifests: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_validate_refuses_two_manifests_of_one_application(manifests: Path, capsys: pytest.CaptureFixture[str]) -> None:
     shutil.copy(manifests / "good.yaml", manifests / "copy.yaml")
     assert cli.main(["validate", str(manifests / "good.yaml"), str(manifests / "copy.yaml")]) == 1
     out = capsys.readouterr().out

@@ -61,9 +61,7 @@ def test_stack_name_rejects(template: str, error: str) -> None:
 
 
 def test_artifact_bucket() -> None:
-    assert (
-        naming.artifact_bucket("111111111111", "eu-west-1") == "flightdeck-artifacts-111111111111-eu-west-1"
-    )
+    assert naming.artifact_bucket("111111111111", "eu-west-1") == "flightdeck-artifacts-111111111111-eu-west-1"
 
 
 def test_role_arn_from_name() -> None:

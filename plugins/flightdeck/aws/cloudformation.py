@@ -153,9 +153,7 @@ def execute_change_set(session: AccountSession, *, stack_name: str, change_set_i
     else:
         status = f"{change_set['Status']}/{change_set['ExecutionStatus']}"
         reason = change_set.get("StatusReason", "")
-        raise DeploymentError(
-            f"Change set {change_set_id} cannot be executed", **where, status=status, reason=reason
-        )
+        raise DeploymentError(f"Change set {change_set_id} cannot be executed", **where, status=status, reason=reason)
     return wait_for_stack(session, stack_name)
 
 
@@ -186,9 +184,7 @@ def _start_execution(session: AccountSession, stack_name: str, change_set_id: st
         log.info("Executing change set %s on %s", change_set_id, stack_name)
 
 
-def _wait_for_change_set(
-    session: AccountSession, stack_name: str, change_set_id: str, kind: str
-) -> ChangeSet:
+def _wait_for_change_set(session: AccountSession, stack_name: str, change_set_id: str, kind: str) -> ChangeSet:
     waiter = session.client("cloudformation").get_waiter("change_set_create_complete")
     with contextlib.suppress(WaiterError):  # FAILED, empty or timed out: the description below tells which
         waiter.wait(

@@ -57,7 +57,5 @@ def invoke_function(session: AccountSession, function_name: str, payload: Mappin
     invocation = Invocation(
         status_code=response["StatusCode"], function_error=response.get("FunctionError"), payload=answer
     )
-    log.info(
-        "Invoked %s: status %s, error %s", function_name, invocation.status_code, invocation.function_error
-    )
+    log.info("Invoked %s: status %s, error %s", function_name, invocation.status_code, invocation.function_error)
     return invocation

@@ -197,9 +197,7 @@ def upload_package(session: AccountSession, bucket: str, package: Package) -> Up
         except ClientError as err:
             raise _s3_error(session, f"Cannot upload s3://{bucket}/{key}", err) from err
         uploaded.append(key)
-    log.info(
-        "Package %s in s3://%s: uploaded %s, already there %s", package.digest, bucket, uploaded, skipped
-    )
+    log.info("Package %s in s3://%s: uploaded %s, already there %s", package.digest, bucket, uploaded, skipped)
     url = f"https://{bucket}.s3.{session.region}.amazonaws.com/{template_key}"
     return UploadResult(template_url=url, uploaded=tuple(uploaded), skipped=tuple(skipped))
 

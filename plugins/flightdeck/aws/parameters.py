@@ -37,9 +37,7 @@ def resolve_parameters(
                 raise FlightdeckError(f"Parameter {name}: unknown release value {value!r} (known: {known})")
             resolved[name] = release[value]
         else:
-            raise FlightdeckError(
-                f"Parameter {name}: unknown source kind {kind!r} (one of {', '.join(KINDS)})"
-            )
+            raise FlightdeckError(f"Parameter {name}: unknown source kind {kind!r} (one of {', '.join(KINDS)})")
     return resolved
 
 

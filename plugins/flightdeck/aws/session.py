@@ -115,18 +115,14 @@ def assume_role(
         "DurationSeconds": duration_seconds,
         **({"ExternalId": external_id} if external_id else {}),
     }
-    factory = _ChainedSessionFactory(
-        wrapper, base_session=base.boto_session, region=region, config=base.config
-    )
+    factory = _ChainedSessionFactory(wrapper, base_session=base.boto_session, region=region, config=base.config)
     try:
         boto_session = factory.create_session()
     except (ClientError, BotoCoreError) as err:
         raise DeploymentError(
             f"Cannot assume role {role_arn}", account=account_id, region=region, reason=str(err)
         ) from err
-    log.info(
-        "Assumed %s in %s as session %s", role_arn, region, wrapper.assume_role_kwargs["RoleSessionName"]
-    )
+    log.info("Assumed %s in %s as session %s", role_arn, region, wrapper.assume_role_kwargs["RoleSessionName"])
     return AccountSession(boto_session, region=region, account_id=account_id, connection=wrapper)
 
 
@@ -134,9 +130,7 @@ def account_of_role(role_arn: str) -> str:
     """The 12-digit account id in an IAM role ARN."""
     match = _ROLE_ARN.match(role_arn)
     if not match:
-        raise FlightdeckError(
-            f"Not an IAM role ARN: {role_arn!r} (expected arn:aws:iam::<account>:role/<name>)"
-        )
+        raise FlightdeckError(f"Not an IAM role ARN: {role_arn!r} (expected arn:aws:iam::<account>:role/<name>)")
     return match["account"]
 
 

@@ -143,6 +143,4 @@ def cfn_error(session: AccountSession, stack_name: str, message: str, err: Excep
     reason = str(err)
     if isinstance(err, ClientError):
         reason = err.response.get("Error", {}).get("Message", reason)
-    return DeploymentError(
-        message, account=session.account_id, region=session.region, stack=stack_name, reason=reason
-    )
+    return DeploymentError(message, account=session.account_id, region=session.region, stack=stack_name, reason=reason)

@@ -133,9 +133,7 @@ def _smoke_test_outputs(manifest: Manifest, template: TemplateInfo) -> list[Prob
     declared = sorted(template.outputs)
     problems = []
     for i, test in enumerate(manifest.smoke_tests):
-        references: list[tuple[DataPath, str]] = [
-            (("smoke_tests", i, "function_output"), test.function_output)
-        ]
+        references: list[tuple[DataPath, str]] = [(("smoke_tests", i, "function_output"), test.function_output)]
         references += [(("smoke_tests", i, "outputs", k), name) for k, name in enumerate(test.outputs)]
         problems.extend(
             Problem(

@@ -76,9 +76,7 @@ def unique(what: str, key: Callable[[Any], Any] = lambda item: item) -> AfterVal
         for index, item in enumerate(items):
             value = key(item)
             if value in seen:
-                raise invalid(
-                    f"duplicate {what} {value!r}: item {seen[value]} of this list has it already", index
-                )
+                raise invalid(f"duplicate {what} {value!r}: item {seen[value]} of this list has it already", index)
             seen[value] = index
         return items
 
@@ -103,9 +101,7 @@ def _known_region(value: str) -> str:
 def _role_ref(value: str) -> str:
     if not value.startswith("arn:"):
         if not re.fullmatch(r"[\w+=,.@-]{1,64}", value, re.ASCII):
-            raise invalid(
-                f"role name {value!r} is not valid: up to 64 letters, digits and +=,.@_- characters"
-            )
+            raise invalid(f"role name {value!r} is not valid: up to 64 letters, digits and +=,.@_- characters")
         return value
     if naming.ROLE_ARN_PLACEHOLDER not in value:
         raise invalid(
@@ -113,9 +109,7 @@ def _role_ref(value: str) -> str:
             "arn:aws:iam::{account_id}:role/<name>"
         )
     if not re.fullmatch(r"arn:aws[a-z-]*:iam::\{account_id\}:role/[\w+=,.@/-]{1,512}", value, re.ASCII):
-        raise invalid(
-            f"role ARN {value!r} is not valid: expected arn:aws:iam::{{account_id}}:role/<path/name>"
-        )
+        raise invalid(f"role ARN {value!r} is not valid: expected arn:aws:iam::{{account_id}}:role/<path/name>")
     return value
 
 
@@ -126,9 +120,7 @@ def parse_duration(value: str) -> int:
     """
     match = re.fullmatch(r"([1-9][0-9]*)([smhd])", value)
     if not match:
-        raise ValueError(
-            f"duration {value!r} is not valid: write a whole number and a unit, like 30m, 24h or 7d"
-        )
+        raise ValueError(f"duration {value!r} is not valid: write a whole number and a unit, like 30m, 24h or 7d")
     return int(match[1]) * _DURATION_UNITS[match[2]]
 
 
@@ -199,9 +191,7 @@ def parse_parameter(text: str) -> ParameterValue:
     if colon and prefix == "release":
         if rest not in RELEASE_VALUES:
             choices = " or ".join(f"release:{name}" for name in RELEASE_VALUES)
-            raise invalid(
-                f"{text!r} is not a release value{did_you_mean(rest, RELEASE_VALUES)} (use {choices})"
-            )
+            raise invalid(f"{text!r} is not a release value{did_you_mean(rest, RELEASE_VALUES)} (use {choices})")
         return ParameterValue(kind="release", value=rest)
     return ParameterValue(kind="literal", value=text)
 
@@ -220,9 +210,7 @@ def _parameter_value(value: Any) -> Any:
 
 def _expect_value(value: Any) -> Any:
     if isinstance(value, dict | list | tuple | datetime.date):
-        raise invalid(
-            f"expect compares top-level answer fields with a plain value, not {describe_type(value)}"
-        )
+        raise invalid(f"expect compares top-level answer fields with a plain value, not {describe_type(value)}")
     if isinstance(value, str):
         try:
             names = naming.template_placeholders(value)
@@ -246,15 +234,11 @@ def _json_object(value: dict[str, Any]) -> dict[str, Any]:
 
 ApplicationName = Annotated[
     str,
-    _matching(
-        r"[a-z][a-z0-9-]{0,39}", "name", "a lowercase letter, then up to 39 lowercase letters, digits, -"
-    ),
+    _matching(r"[a-z][a-z0-9-]{0,39}", "name", "a lowercase letter, then up to 39 lowercase letters, digits, -"),
 ]
 EnvironmentName = Annotated[
     str,
-    _matching(
-        r"[a-z][a-z0-9-]{0,19}", "name", "a lowercase letter, then up to 19 lowercase letters, digits, -"
-    ),
+    _matching(r"[a-z][a-z0-9-]{0,19}", "name", "a lowercase letter, then up to 19 lowercase letters, digits, -"),
 ]
 LogicalName = Annotated[
     str, _matching(r"[A-Za-z0-9]{1,255}", "name", "CloudFormation names are letters and digits only")

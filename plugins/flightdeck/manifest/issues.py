@@ -52,9 +52,7 @@ def to_issues(problems: list[Problem], source: YamlSource) -> list[ManifestIssue
 
 def sort_issues(issues: list[ManifestIssue], first_file: str) -> list[ManifestIssue]:
     """Distinct issues, ``first_file``'s first, then by position."""
-    return sorted(
-        set(issues), key=lambda i: (i.file != first_file, i.file, i.line, i.column, i.field, i.message)
-    )
+    return sorted(set(issues), key=lambda i: (i.file != first_file, i.file, i.line, i.column, i.field, i.message))
 
 
 def validation_problems(
@@ -83,9 +81,7 @@ def validation_problems(
     return problems
 
 
-def _message(
-    detail: Any, model: type[BaseModel], loc: tuple, path: DataPath, source: YamlSource | None
-) -> str:
+def _message(detail: Any, model: type[BaseModel], loc: tuple, path: DataPath, source: YamlSource | None) -> str:
     kind, ctx, value = detail["type"], detail.get("ctx") or {}, detail.get("input")
     plain = source.plain_text.get(path) if source else None
     if kind == ISSUE:
@@ -121,9 +117,7 @@ def _account_id_message(value: Any, plain: str | None) -> str:
         how = f"as the number {value} (a leading 0 even makes it octal), so the id is lost"
     else:
         how = "as a number, and a number loses leading zeros"
-    return (
-        f'YAML reads the unquoted account id {written} {how}; account ids are text: quote it, id: "{written}"'
-    )
+    return f'YAML reads the unquoted account id {written} {how}; account ids are text: quote it, id: "{written}"'
 
 
 def _unknown_key_message(key: str, parent: type[BaseModel] | None, *, top_level: bool) -> str:

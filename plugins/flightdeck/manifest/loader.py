@@ -36,9 +36,7 @@ def load_manifest(path: str | os.PathLike[str]) -> Manifest:
     if not isinstance(source.data, dict):
         message = "a manifest is a YAML mapping that starts with `version: 1`"
         empty = source.data is None and not source.issues
-        raise ManifestError(
-            [*source.issues, ManifestIssue(file, 1, 1, "", "empty file" if empty else message)]
-        )
+        raise ManifestError([*source.issues, ManifestIssue(file, 1, 1, "", "empty file" if empty else message)])
     data = {key: value for key, value in source.data.items() if not key.startswith(IGNORED_PREFIX)}
     try:
         manifest = Manifest.from_data(data, source=path.resolve())

@@ -65,9 +65,7 @@ class Approval(StrictModel):
     def _approvers_when_required(self) -> Approval:
         if self.required and not self.approvers:
             at = "approvers" if "approvers" in self.model_fields_set else "required"
-            raise invalid(
-                "approval is required but nobody may approve: list Airflow user names in approvers", at
-            )
+            raise invalid("approval is required but nobody may approve: list Airflow user names in approvers", at)
         return self
 
     @property

@@ -63,14 +63,10 @@ def read_template(path: Path) -> TemplateInfo:
         raise ManifestError([ManifestIssue(file, 0, 0, "", f"cannot read template: {err}")]) from err
     body = _parse(text, file)
     if not isinstance(body, dict):
-        raise ManifestError(
-            [ManifestIssue(file, 1, 1, "", "a CloudFormation template is a mapping of sections")]
-        )
+        raise ManifestError([ManifestIssue(file, 1, 1, "", "a CloudFormation template is a mapping of sections")])
     parameters = _section(body, "Parameters", file)
     outputs = _section(body, "Outputs", file)
-    required = {
-        name for name, spec in parameters.items() if not (isinstance(spec, dict) and "Default" in spec)
-    }
+    required = {name for name, spec in parameters.items() if not (isinstance(spec, dict) and "Default" in spec)}
     return TemplateInfo(path, frozenset(parameters), frozenset(required), frozenset(outputs))
 
 
@@ -88,9 +84,7 @@ def _parse(text: str, file: str) -> Any:
         mark = err.problem_mark or err.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         problem = " ".join(part for part in (err.context, err.problem) if part)
-        raise ManifestError(
-            [ManifestIssue(file, line, column, "", f"template is not valid YAML: {problem}")]
-        ) from err
+        raise ManifestError([ManifestIssue(file, line, column, "", f"template is not valid YAML: {problem}")]) from err
     except (yaml.YAMLError, ValueError) as err:
         raise ManifestError([ManifestIssue(file, 0, 0, "", f"template is not valid YAML: {err}")]) from err
 

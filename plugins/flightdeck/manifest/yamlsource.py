@@ -92,9 +92,7 @@ def _syntax_issue(file: str, err: yaml.MarkedYAMLError) -> ManifestIssue:
     mark = err.problem_mark or err.context_mark
     problem = " ".join(part for part in (err.context, err.problem) if part)
     line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-    return ManifestIssue(
-        file, line, column, "", f"YAML syntax error: {problem}; check indentation and quoting"
-    )
+    return ManifestIssue(file, line, column, "", f"YAML syntax error: {problem}; check indentation and quoting")
 
 
 def _position(node: Node) -> Position:
@@ -113,9 +111,7 @@ class _Builder:
     def build(self, node: Node, path: DataPath) -> Any:
         self._count += 1
         if self._count > MAX_NODES:
-            self._issue(
-                node, path, f"document too large (more than {MAX_NODES} nodes after aliases)", broken=True
-            )
+            self._issue(node, path, f"document too large (more than {MAX_NODES} nodes after aliases)", broken=True)
             return None
         if id(node) in self._active:
             self._issue(node, path, "recursive alias: a node cannot contain itself", broken=True)

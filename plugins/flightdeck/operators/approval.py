@@ -91,9 +91,7 @@ class ReleaseGateOperator(ApprovalOperator):
             answer = super().execute_complete(context=context, event=event)
         except (HITLRejectException, HITLTimeoutError) as err:
             who = event.get("responded_by_user") or {}
-            outcome = (
-                "timed out" if isinstance(err, HITLTimeoutError) else f"rejected by {who.get('name', '?')}"
-            )
+            outcome = "timed out" if isinstance(err, HITLTimeoutError) else f"rejected by {who.get('name', '?')}"
             self.log.error("Release of %s to %s %s.", self.application, self.environment, outcome)
             self._delete_change_sets(context)
             raise FlightdeckError(

@@ -27,9 +27,7 @@ class CreateChangeSetOperator(TargetOperator):
 
     ui_color = "#fbf3e8"
 
-    def __init__(
-        self, *, application: str, capabilities: Sequence[str], package_task_id: str, **kwargs: Any
-    ) -> None:
+    def __init__(self, *, application: str, capabilities: Sequence[str], package_task_id: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.application = application
         self.capabilities = list(capabilities)

@@ -27,9 +27,7 @@ class ExecuteChangeSetOperator(TargetOperator):
         change_set = self.pull_own_index(context, self.change_set_task_id)
         target = self.target
         if change_set["is_empty"]:
-            raise AirflowSkipException(
-                f"{target.label}: no changes to {target.stack_name}; nothing to execute."
-            )
+            raise AirflowSkipException(f"{target.label}: no changes to {target.stack_name}; nothing to execute.")
         stack = execute_change_set(
             self.target_session(context), stack_name=target.stack_name, change_set_id=change_set["id"]
         )

@@ -38,12 +38,8 @@ def change_review_markdown(
         lines.append("")
     lines += ["| target | stack | type | changes | change set |", "|---|---|---|---|---|"]
     for cs in change_sets:
-        changes = "<br>".join(
-            f"{c['action']} `{c['logical_id']}` ({c['resource_type']})" for c in cs["changes"]
-        )
+        changes = "<br>".join(f"{c['action']} `{c['logical_id']}` ({c['resource_type']})" for c in cs["changes"])
         kind = "—" if cs["is_empty"] else cs["change_set_type"]
-        lines.append(
-            f"| {cs['label']} | {cs['stack_name']} | {kind} | {changes or 'no changes'} | `{cs['name']}` |"
-        )
+        lines.append(f"| {cs['label']} | {cs['stack_name']} | {kind} | {changes or 'no changes'} | `{cs['name']}` |")
     lines += ["", f"[Open the run]({run_link})"]
     return "\n".join(lines)

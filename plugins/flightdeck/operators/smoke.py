@@ -52,15 +52,11 @@ class SmokeTestOperator(TargetOperator):
             if function:
                 invocation = invoke_function(session, function, json.loads(check.payload_json))
                 if invocation.function_error:
-                    problems.append(
-                        f"function raised {invocation.function_error}: {invocation.payload!r:.300}"
-                    )
+                    problems.append(f"function raised {invocation.function_error}: {invocation.payload!r:.300}")
                 else:
                     problems += failed_expectations(invocation.payload, check.expect, placeholders)
             results.append({"check": check.name, "passed": not problems, "problems": problems})
-            self.log.info(
-                "Smoke check %s on %s: %s", check.name, target.label, "; ".join(problems) or "passed"
-            )
+            self.log.info("Smoke check %s on %s: %s", check.name, target.label, "; ".join(problems) or "passed")
         failed = [r for r in results if not r["passed"]]
         if failed:
             detail = "; ".join(f"{r['check']}: {', '.join(r['problems'])}" for r in failed)

@@ -63,9 +63,7 @@ def _target(manifest: Manifest, environment: Environment, account: AccountTarget
     if role is None:
         raise PlanError(f"environment {environment.name} has no deploy_role and the manifest sets no default")
     try:
-        stack_name = naming.stack_name(
-            manifest.stack_name, manifest.application, environment.name, account.id, region
-        )
+        stack_name = naming.stack_name(manifest.stack_name, manifest.application, environment.name, account.id, region)
     except ValueError as err:
         raise PlanError(f"{naming.target_label(environment.name, account.id, region)}: {err}") from err
     merged: dict[str, ParameterSource] = {}
@@ -104,7 +102,5 @@ def _check_unique_stacks(environments: tuple[EnvironmentPlan, ...]) -> None:
         for target in environment.targets:
             key = (target.account_id, target.region, target.stack_name)
             if key in seen:
-                raise PlanError(
-                    f"{target.label} and {seen[key]} would deploy the same stack {target.stack_name}"
-                )
+                raise PlanError(f"{target.label} and {seen[key]} would deploy the same stack {target.stack_name}")
             seen[key] = target.label

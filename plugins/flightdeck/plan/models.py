@@ -35,9 +35,7 @@ class ParameterSource:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ParameterSource:
         """The inverse of :meth:`to_dict`."""
-        return cls(
-            name=data["name"], kind=data["kind"], value=data["value"], layer=data.get("layer", "default")
-        )
+        return cls(name=data["name"], kind=data["kind"], value=data["value"], layer=data.get("layer", "default"))
 
 
 @dataclass(frozen=True)

@@ -47,9 +47,7 @@ def format_duration(seconds: int) -> str:
 def _approval(approval: Approval) -> str:
     if not approval.required:
         return "no approval"
-    timeout = (
-        f"timeout {format_duration(approval.timeout_seconds)}" if approval.timeout_seconds else "no timeout"
-    )
+    timeout = f"timeout {format_duration(approval.timeout_seconds)}" if approval.timeout_seconds else "no timeout"
     return f"approval by {', '.join(approval.approvers)}, {timeout}"
 
 

@@ -10,9 +10,7 @@ from flightdeck.aws.cloudformation import ChangeSet, ResourceChange, classify_st
 from flightdeck.aws.stacks import StackState
 from flightdeck.errors import FlightdeckError
 
-NO_CHANGES = (
-    "The submitted information didn't contain changes. Submit different information to create a change set."
-)
+NO_CHANGES = "The submitted information didn't contain changes. Submit different information to create a change set."
 
 
 @pytest.mark.parametrize(

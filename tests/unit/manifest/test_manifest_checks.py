@@ -86,9 +86,7 @@ def test_required_template_parameter_supplied_nowhere(issue_of: IssueOf) -> None
 
 def test_required_template_parameter_missing_for_one_account(issue_of: IssueOf) -> None:
     text = replace("  Greeting: ssm:/flightdeck/hello/greeting\n", "")
-    text = text.replace(
-        "regions: [eu-west-1]\n", "regions: [eu-west-1]\n        parameters: {Greeting: hi}\n"
-    )
+    text = text.replace("regions: [eu-west-1]\n", "regions: [eu-west-1]\n        parameters: {Greeting: hi}\n")
     text += '      - id: "222222222222"\n        regions: [eu-west-1]\n'
     issue = issue_of(text)
     assert (issue.line, issue.field) == (17, "environments[0].accounts[1].id")

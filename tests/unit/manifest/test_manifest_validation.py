@@ -40,17 +40,13 @@ def test_unknown_top_level_key_suggests_the_closest(issue_of: IssueOf) -> None:
 
 
 def test_unknown_nested_key_points_at_the_key(issue_of: IssueOf) -> None:
-    issue = issue_of(
-        replace("        regions: [eu-west-1]\n", "        regions: [eu-west-1]\n        region: x\n")
-    )
+    issue = issue_of(replace("        regions: [eu-west-1]\n", "        regions: [eu-west-1]\n        region: x\n"))
     assert (issue.line, issue.column, issue.field) == (17, 9, "environments[0].accounts[0].region")
     assert "did you mean 'regions'?" in issue.message
 
 
 def test_unknown_key_without_close_match_lists_the_valid_keys(issue_of: IssueOf) -> None:
-    issue = issue_of(
-        replace("  external_id: flightdeck-demo\n", "  external_id: flightdeck-demo\n  zzz: 1\n")
-    )
+    issue = issue_of(replace("  external_id: flightdeck-demo\n", "  external_id: flightdeck-demo\n  zzz: 1\n"))
     assert issue.field == "deploy_role.zzz"
     assert "valid keys here: execution_role, external_id, name" in issue.message
 
@@ -89,9 +85,7 @@ def test_regions_must_be_a_list(issue_of: IssueOf) -> None:
 
 
 def test_duplicate_environment_names(issue_of: IssueOf) -> None:
-    issue = issue_of(
-        BASE + '  - name: dev\n    accounts:\n      - id: "222222222222"\n        regions: [eu-west-1]\n'
-    )
+    issue = issue_of(BASE + '  - name: dev\n    accounts:\n      - id: "222222222222"\n        regions: [eu-west-1]\n')
     assert (issue.line, issue.field) == (17, "environments[1]")
     assert "duplicate environment name 'dev'" in issue.message
 

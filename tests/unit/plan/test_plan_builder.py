@@ -143,9 +143,7 @@ def test_environment_deploy_role_overrides_the_default(layered: Manifest) -> Non
 
 def test_role_arn_template_and_sorted_capabilities(tmp_path: Path) -> None:
     shutil.copy(HELLO_TEMPLATE, tmp_path / "template.yaml")
-    text = LAYERED.replace(
-        "    deploy_role: {name: qa-deploy, execution_role: qa-exec, external_id: qa-ext}\n", ""
-    )
+    text = LAYERED.replace("    deploy_role: {name: qa-deploy, execution_role: qa-exec, external_id: qa-ext}\n", "")
     (tmp_path / "shop.yaml").write_text(text)
     plan = build_plan(load_manifest(tmp_path / "shop.yaml"))
     assert plan.targets[0].deploy_role_arn == "arn:aws:iam::444444444444:role/team/deploy"
@@ -158,9 +156,7 @@ def test_plan_is_deterministic() -> None:
     second = build_plan(load_manifest(HELLO_MANIFEST))
     assert first == second
     assert describe(first) == describe(second)
-    assert json.dumps([t.to_dict() for t in first.targets]) == json.dumps(
-        [t.to_dict() for t in second.targets]
-    )
+    assert json.dumps([t.to_dict() for t in first.targets]) == json.dumps([t.to_dict() for t in second.targets])
 
 
 def test_targets_survive_a_json_round_trip() -> None:
@@ -174,9 +170,7 @@ def _data(text: str) -> dict:
 
 
 def test_plan_error_without_any_deploy_role() -> None:
-    text = LAYERED.replace(
-        "    deploy_role: {name: qa-deploy, execution_role: qa-exec, external_id: qa-ext}\n", ""
-    )
+    text = LAYERED.replace("    deploy_role: {name: qa-deploy, execution_role: qa-exec, external_id: qa-ext}\n", "")
     data = _data(text)
     del data["deploy_role"]
     with pytest.raises(PlanError, match="environment qa has no deploy_role"):

@@ -48,8 +48,6 @@ def test_smoke_tests(text: str) -> None:
     assert text.endswith("    outputs must exist: FunctionName, ApiMessage\n")
 
 
-@pytest.mark.parametrize(
-    ("seconds", "text"), [(86400, "1d"), (7200, "2h"), (5400, "90m"), (61, "61s"), (172800, "2d")]
-)
+@pytest.mark.parametrize(("seconds", "text"), [(86400, "1d"), (7200, "2h"), (5400, "90m"), (61, "61s"), (172800, "2d")])
 def test_format_duration(seconds: int, text: str) -> None:
     assert format_duration(seconds) == text
