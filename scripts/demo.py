@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flightdeck import naming
 from flightdeck.aws.cloudformation import describe_stack
 from flightdeck.aws.session import assume_role
 from flightdeck.manifest import load_manifest
@@ -103,7 +104,7 @@ def deployment_rows(plan: ReleasePlan) -> list[dict[str, str]]:
                 "region": target.region,
                 "stack": target.stack_name,
                 "status": stack.status if stack else "NOT DEPLOYED",
-                "version": stack.tags.get("flightdeck:version", "") if stack else "",
+                "version": stack.tags.get(naming.VERSION_TAG, "") if stack else "",
                 "key output": key_output,
             }
         )

@@ -15,6 +15,12 @@ SMOKE_TEST = "smoke_test"
 PREPARE_GROUP = "prepare"
 DEPLOY_GROUP = "deploy"
 
+# Tags Flightdeck puts on every stack it deploys.
+APPLICATION_TAG = "flightdeck:application"
+ENVIRONMENT_TAG = "flightdeck:environment"
+VERSION_TAG = "flightdeck:version"
+RUN_ID_TAG = "flightdeck:run-id"
+
 DAG_ID_PREFIX = "release__"
 ARTIFACT_BUCKET_PREFIX = "flightdeck-artifacts"
 CHANGE_SET_PREFIX = "flightdeck"

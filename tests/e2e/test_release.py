@@ -1,22 +1,38 @@
-"""End to end: a real Airflow scheduler releases the example app to three local AWS accounts."""
+"""End to end: a real Airflow scheduler releases the example app to three local AWS accounts.
+
+One local stack, four runs in order: 1.0.0 approved; 2.0.0 rejected at the prod gate; 2.0.0 again, approved;
+2.0.0 once more, which changes nothing anywhere.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from flightdeck import naming
+from flightdeck.aws.session import assume_role
+from flightdeck.manifest import load_manifest
+from flightdeck.plan import ReleasePlan, Target, build_plan
 from scripts.airflow_api import AirflowApi
 from scripts.demo import MANAGER, ReleaseOutcome, deployment_rows, run_release, smoke_results
 from scripts.devstack import ROOT, Stack
 
-from flightdeck.aws.session import assume_role
-from flightdeck.manifest import load_manifest
-from flightdeck.plan import ReleasePlan, build_plan
-
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 MANIFEST = ROOT / "include" / "manifests" / "hello.yaml"
+
+
+@dataclass
+class Scenario:
+    """The runs of the scenario, and the rows of the deployment table after each."""
+
+    outcomes: dict[str, ReleaseOutcome] = field(default_factory=dict)
+    rows: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    refusals: list[int] = field(default_factory=list)
 
 
 @pytest.fixture(scope="module")
@@ -35,19 +51,34 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 @pytest.fixture(scope="module")
-def released_v1(stack: Stack, plan: ReleasePlan) -> tuple[ReleaseOutcome, list[int]]:
-    """Version 1.0.0 released everywhere; on the way, the release manager tries to approve their own run."""
-    refusals: list[int] = []
+def scenario(stack: Stack, plan: ReleasePlan) -> Iterator[Scenario]:
+    result = Scenario()
+    with pytest.MonkeyPatch.context() as env:
+        for key, value in stack.aws_env().items():
+            env.setenv(key, value)
 
-    def release_manager_tries_first(gate: dict) -> None:
-        manager = AirflowApi(stack.api_url, MANAGER, stack.state.passwords[MANAGER])
-        response = manager.answer_gate(plan.dag_id, gate["dag_run_id"], gate["task_id"], "Approve", gate["map_index"])
-        refusals.append(response.status_code)
+        def release_manager_tries_first(gate: dict[str, Any]) -> None:
+            manager = AirflowApi(stack.api_url, MANAGER, stack.state.passwords[MANAGER])
+            answer = manager.answer_gate(plan.dag_id, gate["dag_run_id"], gate["task_id"], "Approve", gate["map_index"])
+            result.refusals.append(answer.status_code)
 
-    return run_release(stack, plan, "1.0.0", before_answer=release_manager_tries_first), refusals
+        steps = [
+            ("approved", "1.0.0", "Approve", release_manager_tries_first),
+            ("rejected", "2.0.0", "Reject", None),
+            ("approved again", "2.0.0", "Approve", None),
+            ("unchanged", "2.0.0", "Approve", None),
+        ]
+        for name, version, answer, before_answer in steps:
+            result.outcomes[name] = run_release(stack, plan, version, answer, before_answer=before_answer)
+            result.rows[name] = deployment_rows(plan)
+        yield result
 
 
-def _stack_in(target, plan: ReleasePlan):
+def _states(outcome: ReleaseOutcome) -> dict[tuple[str, str | None], str]:
+    return {(ti["task_id"], ti.get("rendered_map_index")): ti["state"] for ti in outcome.task_instances}
+
+
+def _cloudformation(target: Target) -> Any:
     session = assume_role(
         aws_conn_id=None,
         role_arn=target.deploy_role_arn,
@@ -55,24 +86,17 @@ def _stack_in(target, plan: ReleasePlan):
         external_id=target.external_id,
         session_name="e2e-check",
     )
-    return session.client("cloudformation"), session
+    return session.client("cloudformation")
 
 
-def test_approved_release_deploys_every_target(
-    stack: Stack,
-    plan: ReleasePlan,
-    released_v1: tuple[ReleaseOutcome, list[int]],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    for key, value in stack.aws_env().items():
-        monkeypatch.setenv(key, value)
-    released_v1, refusals = released_v1
-    assert released_v1.state == "success", released_v1.task_instances
-    assert released_v1.gate_answers == {"prod.approve": "Approve"}
+def test_approved_release_deploys_every_target(scenario: Scenario, plan: ReleasePlan, stack: Stack) -> None:
+    outcome = scenario.outcomes["approved"]
+    assert outcome.state == "success", outcome.task_instances
+    assert outcome.gate_answers == {"prod.approve": "Approve"}
     # Separation of duties: the release manager is an approver but may not approve their own run.
-    assert refusals == [403]
+    assert scenario.refusals == [403]
 
-    rows = deployment_rows(plan)
+    rows = scenario.rows["approved"]
     assert [(r["environment"], r["account"], r["region"]) for r in rows] == [
         ("dev", "111111111111", "eu-west-1"),
         ("staging", "222222222222", "eu-west-1"),
@@ -83,42 +107,75 @@ def test_approved_release_deploys_every_target(
         assert row["status"] == "CREATE_COMPLETE"
         assert row["version"] == "1.0.0"
         assert row["key output"] == f"Hello from {row['environment']}"
-    assert set(smoke_results(released_v1).values()) == {"success"}
-    for target in plan.targets:
-        cloudformation, _ = _stack_in(target, plan)
-        described = cloudformation.describe_stacks(StackName=target.stack_name)["Stacks"][0]
-        parameters = {p["ParameterKey"]: p["ParameterValue"] for p in described["Parameters"]}
-        assert parameters["EnvironmentName"] == target.environment
-        assert parameters["Greeting"] == "Hello"  # resolved from SSM in the target account
-        assert parameters["AppVersion"] == "1.0.0"
-        tags = {t["Key"]: t["Value"] for t in described["Tags"]}
-        assert tags["flightdeck:run-id"] == released_v1.run_id
+    assert set(smoke_results(outcome).values()) == {"success"}
+    assert len(smoke_results(outcome)) == len(plan.targets)
 
 
-def test_rejected_release_executes_nothing_in_prod(
-    stack: Stack,
-    plan: ReleasePlan,
-    released_v1: tuple[ReleaseOutcome, list[int]],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    for key, value in stack.aws_env().items():
-        monkeypatch.setenv(key, value)
-    outcome = run_release(stack, plan, "2.0.0", answer="Reject")
+def test_parameters_resolve_in_each_target_account(scenario: Scenario, plan: ReleasePlan, stack: Stack) -> None:
+    with pytest.MonkeyPatch.context() as env:
+        for key, value in stack.aws_env().items():
+            env.setenv(key, value)
+        for target in plan.targets:
+            described = _cloudformation(target).describe_stacks(StackName=target.stack_name)["Stacks"][0]
+            parameters = {p["ParameterKey"]: p["ParameterValue"] for p in described["Parameters"]}
+            assert parameters["EnvironmentName"] == target.environment
+            assert parameters["Greeting"] == "Hello"  # read from Parameter Store in the target account
+            assert parameters["AppVersion"] == "2.0.0"
+            tags = {t["Key"]: t["Value"] for t in described["Tags"]}
+            assert tags[naming.APPLICATION_TAG] == "hello"
+            assert tags[naming.ENVIRONMENT_TAG] == target.environment
 
+
+def test_rejected_release_executes_nothing_in_prod(scenario: Scenario, plan: ReleasePlan, stack: Stack) -> None:
+    outcome = scenario.outcomes["rejected"]
     assert outcome.state == "failed"
     assert outcome.gate_answers == {"prod.approve": "Reject"}
-    states = {(ti["task_id"], ti.get("rendered_map_index")): ti["state"] for ti in outcome.task_instances}
+    states = _states(outcome)
     assert states[("prod.approve", None)] == "failed"
+    prepared = {s for (task, _), s in states.items() if task == "prod.prepare.create_change_set"}
+    assert prepared == {"success"}
     assert {s for (task, _), s in states.items() if task.startswith("prod.deploy.")} == {"upstream_failed"}
-    versions = {(r["environment"], r["region"]): r["version"] for r in deployment_rows(plan)}
+    versions = {(r["environment"], r["region"]): r["version"] for r in scenario.rows["rejected"]}
     assert versions == {
         ("dev", "eu-west-1"): "2.0.0",
         ("staging", "eu-west-1"): "2.0.0",
         ("prod", "eu-west-1"): "1.0.0",
         ("prod", "us-east-1"): "1.0.0",
     }
-    for target in plan.targets:
-        if target.environment != "prod":
-            continue
-        cloudformation, _ = _stack_in(target, plan)
-        assert cloudformation.list_change_sets(StackName=target.stack_name)["Summaries"] == []
+    with pytest.MonkeyPatch.context() as env:
+        for key, value in stack.aws_env().items():
+            env.setenv(key, value)
+        for target in plan.targets:
+            if target.environment != "prod":
+                continue
+            left = _cloudformation(target).list_change_sets(StackName=target.stack_name)["Summaries"]
+            rejected = naming.change_set_name(outcome.run_id, target.label)
+            assert [cs for cs in left if cs["ChangeSetName"] == rejected or cs["ExecutionStatus"] == "AVAILABLE"] == []
+
+
+def test_rerelease_after_rejection_updates_only_what_changed(scenario: Scenario) -> None:
+    outcome = scenario.outcomes["approved again"]
+    assert outcome.state == "success"
+    states = _states(outcome)
+    # dev and staging run 2.0.0 already: empty change sets, nothing executed, smoke tests still run.
+    for label in ("dev/111111111111/eu-west-1", "staging/222222222222/eu-west-1"):
+        environment = label.split("/")[0]
+        assert states[(f"{environment}.deploy.execute_change_set", label)] == "skipped"
+        assert states[(f"{environment}.deploy.smoke_test", label)] == "success"
+    assert outcome.gate_answers == {"prod.approve": "Approve"}
+    assert {(r["environment"], r["status"], r["version"]) for r in scenario.rows["approved again"]} == {
+        ("dev", "UPDATE_COMPLETE", "2.0.0"),
+        ("staging", "UPDATE_COMPLETE", "2.0.0"),
+        ("prod", "UPDATE_COMPLETE", "2.0.0"),
+    }
+
+
+def test_release_without_changes_needs_no_approval(scenario: Scenario) -> None:
+    outcome = scenario.outcomes["unchanged"]
+    assert outcome.state == "success"
+    assert outcome.gate_answers == {}
+    states = _states(outcome)
+    assert states[("prod.approve", None)] == "skipped"
+    executes = {s for (task, _), s in states.items() if task.endswith(".execute_change_set")}
+    assert executes == {"skipped"}
+    assert {s for (task, _), s in states.items() if task.endswith(".smoke_test")} == {"success"}

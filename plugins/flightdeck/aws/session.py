@@ -19,7 +19,7 @@ from flightdeck.errors import DeploymentError, FlightdeckError
 log = logging.getLogger(__name__)
 
 # Adaptive retries back off on CloudFormation's per-account/region throttling.
-DEFAULT_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 10})
+RETRIES = {"mode": "adaptive", "max_attempts": 10}
 MAX_SESSION_NAME = 64
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/[\w+=,.@/-]+$", re.ASCII)
 _NOT_IN_SESSION_NAME = re.compile(r"[^\w+=,.@-]+", re.ASCII)
@@ -56,7 +56,9 @@ class AccountSession:
     def config(self) -> Config:
         """Flightdeck's retry defaults, overridden by the connection's ``config_kwargs`` if any."""
         own = self.connection.botocore_config if self.connection else None
-        return DEFAULT_CONFIG.merge(own) if own else DEFAULT_CONFIG
+        # A fresh Config per session: botocore rewrites the retries dict of a Config it is given.
+        default = Config(retries=dict(RETRIES))
+        return default.merge(own) if own else default
 
     @property
     def account_id(self) -> str:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from airflow.sdk import Context
 
 from flightdeck import naming
-from flightdeck.aws.cloudformation import create_change_set
+from flightdeck.aws.cloudformation import create_change_set, describe_stack
 from flightdeck.aws.parameters import resolve_parameters
 from flightdeck.operators.base import TargetOperator
 
@@ -41,7 +41,8 @@ class CreateChangeSetOperator(TargetOperator):
         session = self.target_session(context)
         sources = [(p.name, p.kind, p.value) for p in target.parameters]
         parameters = resolve_parameters(session, sources, release={"version": version, "run_id": run_id})
-        tags = {**dict(target.tags), "flightdeck:version": version, "flightdeck:run-id": run_id}
+        deployed = describe_stack(session, target.stack_name)
+        tags = release_tags(target.tags, version, run_id, deployed.tags if deployed else {})
         change_set = create_change_set(
             session,
             stack_name=target.stack_name,
@@ -64,6 +65,19 @@ class CreateChangeSetOperator(TargetOperator):
             "digest": package["digest"],
             "parameters_sha256": _digest(parameters),
         }
+
+
+def release_tags(
+    target_tags: Iterable[tuple[str, str]], version: str, run_id: str, deployed_tags: Mapping[str, str]
+) -> dict[str, str]:
+    """The stack's tags for this release.
+
+    The run-id tag names the run that deployed the stack's version: re-releasing the version that is already
+    deployed keeps it, so a re-run that changes nothing gives an empty change set instead of a tag update.
+    """
+    same_version = deployed_tags.get(naming.VERSION_TAG) == version and naming.RUN_ID_TAG in deployed_tags
+    deployed_by = deployed_tags[naming.RUN_ID_TAG] if same_version else run_id
+    return {**dict(target_tags), naming.VERSION_TAG: version, naming.RUN_ID_TAG: deployed_by}
 
 
 def _digest(parameters: dict[str, str]) -> str:

@@ -16,8 +16,8 @@ from flightdeck.plan.models import (
     Target,
 )
 
-APPLICATION_TAG = "flightdeck:application"
-ENVIRONMENT_TAG = "flightdeck:environment"
+APPLICATION_TAG = naming.APPLICATION_TAG
+ENVIRONMENT_TAG = naming.ENVIRONMENT_TAG
 
 
 def build_plan(manifest: Manifest) -> ReleasePlan:

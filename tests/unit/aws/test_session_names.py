@@ -5,7 +5,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from flightdeck.aws.session import DEFAULT_CONFIG, AccountSession, account_of_role, clean_session_name
+from flightdeck.aws.session import RETRIES, AccountSession, account_of_role, clean_session_name
 from flightdeck.errors import FlightdeckError
 
 
@@ -50,7 +50,9 @@ def test_session_shows_no_credentials() -> None:
     session = AccountSession(boto_session, region="eu-west-1", account_id="111111111111")
     assert repr(session) == "AccountSession(account_id=111111111111, region=eu-west-1)"
     assert "secret" not in repr(session).lower()
-    assert session.config.retries == DEFAULT_CONFIG.retries == {"mode": "adaptive", "max_attempts": 10}
+    assert session.config.retries == RETRIES == {"mode": "adaptive", "max_attempts": 10}
+    session.client("sts")  # botocore rewrites the retries of the Config it is given…
+    assert RETRIES == {"mode": "adaptive", "max_attempts": 10}  # …but never Flightdeck's defaults
 
 
 def test_clients_are_cached_per_service() -> None:
