@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint format test unit integration e2e up down demo lock clean
+.PHONY: install lint format test unit integration e2e up down demo bench lock clean
 
 install: $(STAMP)
 
@@ -47,6 +47,9 @@ down: install
 
 demo: install
 	$(PY) -m scripts.demo
+
+bench: install
+	AIRFLOW_HOME=$(CURDIR)/.flightdeck/bench-airflow $(PY) -m benchmarks.dag_size
 
 # Re-resolve the locks (needs the package index); commit both files.
 lock: install

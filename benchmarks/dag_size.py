@@ -1,6 +1,6 @@
 """How the release DAG's build time and serialised size grow with the number of targets.
 
-Run: `.venv/bin/python -m benchmarks.dag_size` (writes the table to docs/benchmarks.md's DAG-size section).
+Run: `make bench` (writes the table into docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -76,8 +76,20 @@ def main() -> int:
         f"| {r['targets']} | {r['tasks']} | {r['build_ms']:.0f} | {r['serialised_kib']:.0f} | {r['peak_kib']:.0f} |"
         for r in rows
     ]
-    print("\n".join(lines))
+    table = "\n".join(lines)
+    print(table)
+    write_section("dag_size", table)
     return 0
+
+
+def write_section(name: str, text: str) -> None:
+    """Replace the text between ``<!-- name:start -->`` and ``<!-- name:end -->`` in docs/benchmarks.md."""
+    doc = ROOT / "docs" / "benchmarks.md"
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    content = doc.read_text()
+    before, rest = content.split(start, 1)
+    _, after = rest.split(end, 1)
+    doc.write_text(f"{before}{start}\n{text}\n{end}{after}")
 
 
 if __name__ == "__main__":

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+# Airflow (imported by the DAG builder's tests) keeps its config and database out of the user's home.
+os.environ.setdefault("AIRFLOW_HOME", str(Path(__file__).resolve().parent.parent / ".flightdeck" / "test-airflow"))
 
 # Tests never reach real AWS: fake credentials, and every client pointed at the emulator by its fixture.
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")

@@ -19,11 +19,6 @@ ROOT = Path(__file__).resolve().parents[2]
 HELLO = ROOT / "include" / "manifests" / "hello.yaml"
 
 
-@pytest.fixture(autouse=True)
-def _airflow_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path / "airflow"))
-
-
 def _serialised(dag) -> str:
     return json.dumps(DagSerialization.to_dict(dag), sort_keys=True)
 
