@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 from urllib.parse import quote
@@ -87,6 +88,24 @@ class AirflowApi:
                 return run
             time.sleep(1)
         raise TimeoutError(f"run {run_id} of {dag_id} did not finish within {timeout:.0f} s")
+
+    def clear(self, dag_id: str, run_id: str, task_id: str, map_index: int, *, downstream: bool = True) -> list:
+        """Clear one mapped task instance (and its downstream) of a run so the scheduler runs it again."""
+        body = {
+            "dry_run": False,
+            "dag_run_id": run_id,
+            "task_ids": [[task_id, map_index]],
+            "include_downstream": downstream,
+            "only_failed": False,
+            "reset_dag_runs": True,
+        }
+        return self.call("POST", f"/dags/{dag_id}/clearTaskInstances", json=body)["task_instances"]
+
+    def task_log(self, dag_id: str, run_id: str, task_id: str, map_index: int, try_number: int) -> str:
+        path = f"/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances/{task_id}/logs/{try_number}"
+        answer = self.call("GET", path, params={"map_index": map_index}, headers={"Accept": "application/json"})
+        # Each line is a structured record; errors are in its error_detail, so keep the whole record.
+        return "\n".join(json.dumps(line) if isinstance(line, dict) else str(line) for line in answer["content"])
 
     # -- Human-in-the-loop ---------------------------------------------------------------------------------
     def answer_gate(

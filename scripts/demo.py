@@ -48,22 +48,34 @@ def run_release(
     answer: str = "Approve",
     before_answer: Callable[[dict[str, Any]], None] | None = None,
 ) -> ReleaseOutcome:
-    """Trigger ``plan``'s DAG as the release manager and answer every gate as the approver.
+    """Trigger ``plan``'s DAG as the release manager, then :func:`follow_run`."""
+    manager = AirflowApi(stack.api_url, MANAGER, stack.state.passwords[MANAGER])
+    manager.wait_for_dag(plan.dag_id)
+    manager.unpause(plan.dag_id)
+    run_id = manager.trigger(plan.dag_id, {"version": version})
+    print(f"Triggered {plan.dag_id} run {run_id} (version {version}) as {MANAGER}")
+    return follow_run(stack, plan.dag_id, run_id, answer, before_answer)
+
+
+def follow_run(
+    stack: Stack,
+    dag_id: str,
+    run_id: str,
+    answer: str = "Approve",
+    before_answer: Callable[[dict[str, Any]], None] | None = None,
+) -> ReleaseOutcome:
+    """Answer every gate of a run as the approver until the run finishes.
 
     ``before_answer`` is called with each parked gate's task instance before the approver answers it.
     """
     manager = AirflowApi(stack.api_url, MANAGER, stack.state.passwords[MANAGER])
     approver = AirflowApi(stack.api_url, APPROVER, stack.state.passwords[APPROVER])
-    manager.wait_for_dag(plan.dag_id)
-    manager.unpause(plan.dag_id)
     started = time.monotonic()
-    run_id = manager.trigger(plan.dag_id, {"version": version})
-    print(f"Triggered {plan.dag_id} run {run_id} (version {version}) as {MANAGER}")
     answers: dict[str, str] = {}
     parked_since: dict[str, float] = {}
     while True:
-        run = manager.run(plan.dag_id, run_id)
-        task_instances = manager.task_instances(plan.dag_id, run_id)
+        run = manager.run(dag_id, run_id)
+        task_instances = manager.task_instances(dag_id, run_id)
         if run["state"] in ("success", "failed"):
             return ReleaseOutcome(run_id, run["state"], task_instances, answers, time.monotonic() - started)
         for ti in task_instances:
@@ -75,7 +87,7 @@ def run_release(
                 continue
             if before_answer is not None:
                 before_answer(ti)
-            response = approver.answer_gate(plan.dag_id, run_id, gate, answer, ti["map_index"])
+            response = approver.answer_gate(dag_id, run_id, gate, answer, ti["map_index"])
             if not response.ok:
                 raise RuntimeError(f"{APPROVER} could not answer {gate}: HTTP {response.status_code} {response.text}")
             answers[gate] = answer

@@ -18,7 +18,7 @@ from flightdeck.aws.session import assume_role
 from flightdeck.manifest import load_manifest
 from flightdeck.plan import ReleasePlan, Target, build_plan
 from scripts.airflow_api import AirflowApi
-from scripts.demo import MANAGER, ReleaseOutcome, deployment_rows, run_release, smoke_results
+from scripts.demo import MANAGER, ReleaseOutcome, deployment_rows, follow_run, run_release, smoke_results
 from scripts.devstack import ROOT, Stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -179,3 +179,56 @@ def test_release_without_changes_needs_no_approval(scenario: Scenario) -> None:
     executes = {s for (task, _), s in states.items() if task.endswith(".execute_change_set")}
     assert executes == {"skipped"}
     assert {s for (task, _), s in states.items() if task.endswith(".smoke_test")} == {"success"}
+
+
+def test_clearing_a_failed_target_reruns_only_that_target(scenario: Scenario, plan: ReleasePlan, stack: Stack) -> None:
+    """A parameter missing in one prod region fails that target; once fixed, clearing it re-runs only it."""
+    broken = next(t for t in plan.targets if t.label == "prod/333333333333/us-east-1")
+    manager = AirflowApi(stack.api_url, MANAGER, stack.state.passwords[MANAGER])
+    with pytest.MonkeyPatch.context() as env:
+        for key, value in stack.aws_env().items():
+            env.setenv(key, value)
+        ssm = _account_admin(broken).client("ssm")
+        greeting = ssm.get_parameter(Name="/flightdeck/hello/greeting")["Parameter"]["Value"]
+        ssm.delete_parameter(Name="/flightdeck/hello/greeting")
+
+        failed = run_release(stack, plan, "3.0.0")
+        states = _states(failed)
+        assert failed.state == "failed"
+        assert states[("prod.prepare.create_change_set", broken.label)] == "failed"
+        assert states[("prod.prepare.create_change_set", "prod/333333333333/eu-west-1")] == "success"
+        assert states[("prod.approve", None)] == "upstream_failed"
+        failed_ti = next(
+            ti
+            for ti in failed.task_instances
+            if ti["task_id"] == "prod.prepare.create_change_set" and ti["rendered_map_index"] == broken.label
+        )
+        log = manager.task_log(plan.dag_id, failed.run_id, failed_ti["task_id"], failed_ti["map_index"], 1)
+        where = "in account 333333333333, region us-east-1"
+        assert f"SSM parameter /flightdeck/hello/greeting does not exist {where}" in log
+
+        ssm.put_parameter(Name="/flightdeck/hello/greeting", Value=greeting, Type="String")
+        manager.clear(plan.dag_id, failed.run_id, failed_ti["task_id"], failed_ti["map_index"])
+        rerun = follow_run(stack, plan.dag_id, failed.run_id)
+
+    assert rerun.state == "success"
+    tries = {(ti["task_id"], ti["rendered_map_index"]): ti["try_number"] for ti in rerun.task_instances}
+    assert tries[("prod.prepare.create_change_set", broken.label)] == 2
+    # Nothing else of the release ran twice: not the other prod region, not dev or staging.
+    assert tries[("prod.prepare.package", broken.label)] == 1
+    assert tries[("prod.prepare.create_change_set", "prod/333333333333/eu-west-1")] == 1
+    assert {n for (task, _), n in tries.items() if task.startswith(("dev.", "staging."))} == {1}
+    assert {(r["environment"], r["version"]) for r in deployment_rows(plan)} == {
+        ("dev", "3.0.0"),
+        ("staging", "3.0.0"),
+        ("prod", "3.0.0"),
+    }
+
+
+def _account_admin(target: Target) -> Any:
+    return assume_role(
+        aws_conn_id=None,
+        role_arn=f"arn:aws:iam::{target.account_id}:role/OrganizationAccountAccessRole",
+        region=target.region,
+        session_name="e2e-account-owner",
+    )
