@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from airflow.sdk import DAG, Param, TaskGroup, task_group
 
@@ -62,26 +63,29 @@ def _environment_group(plan: ReleasePlan, environment: EnvironmentPlan) -> TaskG
 
     with TaskGroup(group_id=env, tooltip=f"Deploy to {env}") as group:
 
+        def per_target(target_label: str) -> dict[str, Any]:
+            """Arguments every per-target operator of this environment takes."""
+            return {
+                "target_label": target_label,
+                "targets": targets,
+                "aws_conn_id": plan.aws_conn_id,
+                "map_index_template": TARGET_LABEL,
+            }
+
         @task_group(group_id=naming.PREPARE_GROUP)
         def prepare(target_label: str) -> None:
             package = PackageOperator(
                 task_id=naming.PACKAGE,
-                target_label=target_label,
-                targets=targets,
-                aws_conn_id=plan.aws_conn_id,
                 application=plan.application,
                 template_path=plan.template_path,
-                map_index_template=TARGET_LABEL,
+                **per_target(target_label),
             )
             change_set = CreateChangeSetOperator(
                 task_id=naming.CREATE_CHANGE_SET,
-                target_label=target_label,
-                targets=targets,
-                aws_conn_id=plan.aws_conn_id,
                 application=plan.application,
                 capabilities=list(plan.capabilities),
                 package_task_id=ids.package,
-                map_index_template=TARGET_LABEL,
+                **per_target(target_label),
             )
             package >> change_set
 
@@ -89,21 +93,15 @@ def _environment_group(plan: ReleasePlan, environment: EnvironmentPlan) -> TaskG
         def deploy(target_label: str) -> None:
             execute = ExecuteChangeSetOperator(
                 task_id=naming.EXECUTE_CHANGE_SET,
-                target_label=target_label,
-                targets=targets,
-                aws_conn_id=plan.aws_conn_id,
                 change_set_task_id=ids.change_set,
-                map_index_template=TARGET_LABEL,
                 trigger_rule="none_failed",
+                **per_target(target_label),
             )
             smoke = SmokeTestOperator(
                 task_id=naming.SMOKE_TEST,
-                target_label=target_label,
-                targets=targets,
-                aws_conn_id=plan.aws_conn_id,
                 checks=plan.smoke_checks,
-                map_index_template=TARGET_LABEL,
                 trigger_rule="none_failed",
+                **per_target(target_label),
             )
             execute >> smoke
 
