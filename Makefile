@@ -49,7 +49,7 @@ demo: install
 	$(PY) -m scripts.demo
 
 bench: install
-	AIRFLOW_HOME=$(CURDIR)/.flightdeck/bench-airflow $(PY) -m benchmarks.dag_size
+	AIRFLOW_HOME=$(CURDIR)/.flightdeck/bench-airflow $(PY) -m benchmarks.parse
 
 # Re-resolve the locks (needs the package index); commit both files.
 lock: install

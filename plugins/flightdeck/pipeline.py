@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -133,30 +134,55 @@ class _TaskIds:
 
 
 def _doc(plan: ReleasePlan) -> str:
-    lines = [
-        f"# Release `{plan.application}`",
-        "",
-        plan.description or "",
-        "",
-        f"Manifest: `{plan.manifest_path}`",
-        "",
-    ]
-    lines += ["| environment | targets | approval |", "|---|---|---|"]
+    """The DAG's documentation: a summary whose size does not grow with the number of targets."""
+    lines = [f"# Release `{plan.application}`", "", plan.description or "", "", f"Manifest: `{plan.manifest_path}`", ""]
+    lines += ["| environment | targets | regions | approval |", "|---|---|---|---|"]
     for environment in plan.environments:
-        targets = ", ".join(target.label for target in environment.targets)
+        regions = ", ".join(sorted({target.region for target in environment.targets}))
         approval = ", ".join(environment.approval.approvers) if environment.approval.required else "—"
-        lines.append(f"| {environment.name} | {targets} | {approval} |")
+        lines.append(f"| {environment.name} | {len(environment.targets)} | {regions} | {approval} |")
     return "\n".join(lines)
+
+
+def manifests_dir() -> Path:
+    """Where the release manifests are: ``$FLIGHTDECK_MANIFESTS_DIR``, by default the repo's include/manifests."""
+    default = Path(__file__).resolve().parents[2] / "include" / "manifests"
+    return Path(os.environ.get("FLIGHTDECK_MANIFESTS_DIR", default))
+
+
+class InvalidManifests(FlightdeckError):
+    """Release manifests that produce no DAG; the message names each file, line and problem."""
 
 
 def load_release_dags(manifests_dir: Path) -> dict[str, DAG]:
     """Build a DAG for every valid manifest in ``manifests_dir``; a broken manifest never stops the others."""
-    dags: dict[str, DAG] = {}
+    plans, problems = _plans(manifests_dir)
+    for problem in problems:
+        log.error("Skipping release manifest: %s", problem)
+    dags = [build_release_dag(plan) for plan in plans]
+    return {dag.dag_id: dag for dag in dags}
+
+
+def check_release_manifests(manifests_dir: Path) -> None:
+    """Raise :class:`InvalidManifests` naming every problem of every invalid manifest in ``manifests_dir``."""
+    _, problems = _plans(manifests_dir)
+    if problems:
+        raise InvalidManifests(f"{len(problems)} release manifest(s) invalid:\n" + "\n".join(problems))
+
+
+def _plans(manifests_dir: Path) -> tuple[list[ReleasePlan], list[str]]:
+    """The plans of the valid manifests, and each problem of the others as ``file:line:col: field: message``."""
+    plans: dict[str, ReleasePlan] = {}
+    problems: list[str] = []
     for path in discover_manifests(manifests_dir):
         try:
-            dag = build_release_dag(build_plan(load_manifest(path)))
+            plan = build_plan(load_manifest(path))
         except FlightdeckError as err:
-            log.error("Skipping release manifest %s:\n%s", path, err)
+            problems.append(str(err) if "\n" not in str(err) else f"{path}:\n{err}")
             continue
-        dags[dag.dag_id] = dag
-    return dags
+        if plan.dag_id in plans:
+            first = plans[plan.dag_id].manifest_path
+            problems.append(f"{path}: application {plan.application} is also released by {first}: rename one")
+            continue
+        plans[plan.dag_id] = plan
+    return list(plans.values()), problems

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from airflow.serialization.serialized_objects import DagSerialization
 
-from benchmarks.dag_size import manifest_with
+from benchmarks.parse import write_manifest
 from flightdeck.manifest import load_manifest
 from flightdeck.pipeline import build_release_dag, load_release_dags
 from flightdeck.plan import build_plan
@@ -66,9 +66,9 @@ def test_same_plan_gives_the_same_serialised_dag() -> None:
     assert _serialised(build_release_dag(plan)) == _serialised(build_release_dag(plan))
 
 
-def test_dag_size_does_not_grow_with_targets() -> None:
-    small = build_release_dag(build_plan(manifest_with(4)))
-    large = build_release_dag(build_plan(manifest_with(1000)))
+def test_dag_size_does_not_grow_with_targets(tmp_path: Path) -> None:
+    small = build_release_dag(build_plan(load_manifest(write_manifest(tmp_path / "small", 4))))
+    large = build_release_dag(build_plan(load_manifest(write_manifest(tmp_path / "large", 1000))))
     assert len(large.task_dict) == len(small.task_dict) == 13
     # Only the target labels are serialised per target (~110 bytes); naive per-target task groups cost ~3.3 KB.
     growth_per_target = (len(_serialised(large)) - len(_serialised(small))) / (1000 - 4)
@@ -92,3 +92,30 @@ def test_broken_manifest_does_not_stop_the_others(tmp_path: Path, caplog: pytest
     assert list(dags) == ["release__hello"]
     assert "other.yaml" in caplog.text
     assert "quote" in caplog.text.lower()
+
+
+def test_broken_manifest_is_an_import_error_and_the_others_still_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    manifests = tmp_path / "manifests"
+    shutil.copytree(HELLO.parent.parent / "apps", tmp_path / "apps")
+    manifests.mkdir()
+    shutil.copy(HELLO, manifests / "hello.yaml")
+    broken = (
+        HELLO.read_text()
+        .replace("application: hello", "application: other")
+        .replace('- id: "111111111111"', "- id: 111111111111")
+    )
+    (manifests / "other.yaml").write_text(broken)
+    monkeypatch.setenv("FLIGHTDECK_MANIFESTS_DIR", str(manifests))
+
+    bag = DagBag(dag_folder=str(ROOT / "dags"))
+
+    assert list(bag.dags) == ["release__hello"]
+    [(error_file, message)] = bag.import_errors.items()
+    assert error_file.endswith("release_manifest_errors.py")
+    line = broken.splitlines().index("      - id: 111111111111") + 1
+    assert f"{manifests / 'other.yaml'}:{line}:13: environments[0].accounts[0].id:" in message
+    assert "quote it" in message
