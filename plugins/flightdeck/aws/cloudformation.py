@@ -11,6 +11,7 @@ from typing import Any
 from botocore.exceptions import ClientError, WaiterError
 
 from flightdeck.aws.session import AccountSession
+from flightdeck.aws.stack_options import StackOptions, change_set_arguments
 from flightdeck.aws.stacks import (
     WAIT_DELAY_SECONDS,
     WAIT_MAX_ATTEMPTS,
@@ -28,6 +29,7 @@ __all__ = [
     "ChangeSet",
     "Outcome",
     "ResourceChange",
+    "StackOptions",
     "StackState",
     "classify_status",
     "create_change_set",
@@ -92,12 +94,15 @@ def create_change_set(
     execution_role_arn: str | None,
     description: str = "",
     template_body: str | None = None,
+    options: StackOptions | None = None,
 ) -> ChangeSet:
     """Create a change set from ``template_url`` (or ``template_body``), or reuse one of that name; wait.
 
     Calls ``cloudformation:DescribeStacks``, ``DeleteStack`` (only a stack in ROLLBACK_COMPLETE: it cannot
     be updated), ``DescribeChangeSet``, ``DeleteChangeSet`` (a FAILED or used one of the same name) and
     ``CreateChangeSet``.
+    ``options`` gives the change set its notification ARNs and rollback triggers; termination protection and the
+    stack policy are not part of a change set (see :func:`flightdeck.aws.stack_options.apply_stack_options`).
     An empty change set comes back with ``is_empty``; any other failure raises :class:`DeploymentError`.
     """
     stack = describe_stack(session, stack_name)
@@ -124,6 +129,7 @@ def create_change_set(
         **({"TemplateURL": template_url} if template_url else {"TemplateBody": template_body}),
         **({"RoleARN": execution_role_arn} if execution_role_arn else {}),
         **({"Description": description[:1024]} if description else {}),
+        **change_set_arguments(options),
     }
     try:
         created = session.client("cloudformation").create_change_set(**request)

@@ -51,6 +51,7 @@ class StackState:
     """A stack's status and what it exposes (NoEcho parameters come back masked, as AWS returns them).
 
     :param change_set_id: the change set that last changed the stack, when CloudFormation says.
+    :param termination_protection: whether the stack refuses ``DeleteStack`` (``EnableTerminationProtection``).
     """
 
     name: str
@@ -61,6 +62,7 @@ class StackState:
     parameters: dict[str, str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
     change_set_id: str = ""
+    termination_protection: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form (an XCom value)."""
@@ -84,6 +86,7 @@ def describe_stack(session: AccountSession, stack_name: str) -> StackState | Non
         parameters={p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])},
         tags={t["Key"]: t["Value"] for t in stack.get("Tags", [])},
         change_set_id=stack.get("ChangeSetId", ""),
+        termination_protection=stack.get("EnableTerminationProtection", False),
     )
 
 

@@ -16,6 +16,7 @@ FIXES: dict[str, tuple[str, ...]] = {
         "cfn_outputs",
         "cfn_stacks",
         "cfn_change_sets",
+        "cfn_stack_options",
         "dynamic_references",
     ),
     "moto.awslambda.models": ("lambda_code", "lambda_runtime"),

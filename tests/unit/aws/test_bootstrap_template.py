@@ -75,11 +75,49 @@ def test_deploy_role_is_scoped(template: dict[str, Any]) -> None:
     pass_role = statements["PassTheExecutionRoleToCloudFormation"]
     assert pass_role["Resource"]["Fn::Sub"].endswith(":role/flightdeck-cfn-exec")
     assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}}
-    assert statements["ReleaseParameters"]["Resource"]["Fn::Sub"].endswith(":parameter/flightdeck/*")
     for statement in statements.values():
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         assert not any(action.endswith("*") for action in actions)
-        assert statement["Resource"] != "*" or statement["Effect"] == "Deny"
+        # ListSecrets has no resource-level permissions: "*" is the only resource IAM accepts for it.
+        assert (
+            statement["Resource"] != "*" or statement["Effect"] == "Deny" or actions == ["secretsmanager:ListSecrets"]
+        )
+
+
+def test_deploy_role_manages_exactly_the_configuration_namespaces(template: dict[str, Any]) -> None:
+    statements = _statements(template, "DeployRole")
+    parameters = statements["ConfigurationParameters"]
+    assert parameters["Resource"]["Fn::Sub"].endswith(":ssm:*:${AWS::AccountId}:parameter/flightdeck/*")
+    assert sorted(parameters["Action"]) == [
+        "ssm:DeleteParameter",
+        "ssm:GetParameter",
+        "ssm:GetParameters",
+        "ssm:GetParametersByPath",
+        "ssm:PutParameter",
+    ]
+    secrets = statements["ConfigurationSecrets"]
+    assert secrets["Resource"]["Fn::Sub"].endswith(":secretsmanager:*:${AWS::AccountId}:secret:flightdeck/*")
+    assert sorted(secrets["Action"]) == [
+        "secretsmanager:CreateSecret",
+        "secretsmanager:DeleteSecret",
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:PutSecretValue",
+    ]
+    assert statements["ListConfigurationSecrets"] == {
+        "Sid": "ListConfigurationSecrets",
+        "Effect": "Allow",
+        "Action": "secretsmanager:ListSecrets",
+        "Resource": "*",
+    }
+    granted = [
+        action
+        for statement in statements.values()
+        if statement["Effect"] == "Allow"
+        for action in (statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
+        if action.startswith(("ssm:", "secretsmanager:"))
+    ]
+    assert len(granted) == 11  # nothing else of SSM or Secrets Manager, anywhere
 
 
 def test_execution_role_is_trusted_by_cloudformation_only(template: dict[str, Any]) -> None:
