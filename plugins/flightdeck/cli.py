@@ -1,47 +1,25 @@
-"""The ``flightdeck`` command line: ``validate`` and ``plan`` manifests (subcommands register themselves)."""
+"""The ``flightdeck`` command line: ``validate``, ``plan``, ``schema`` (subcommands register themselves)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 from flightdeck import naming
-from flightdeck.errors import FlightdeckError, ManifestError
+from flightdeck.commands import COMMANDS, Command, register
+from flightdeck.config_cli import COMMAND as CONFIG_COMMAND
+from flightdeck.errors import FlightdeckError, ManifestError, ManifestIssue
 from flightdeck.manifest import discover_manifests, load_manifest
-from flightdeck.plan import ReleasePlan, Target, build_plan, describe
+from flightdeck.manifest.schema import manifest_json_schema_text
+from flightdeck.manifest.template_lint import lint_template
+from flightdeck.plan import ReleasePlan, Target, build_plan, describe, plan_document
+from flightdeck.plan.document import only_environment
 
 DEFAULT_MANIFEST_DIR = "include/manifests"
-
-
-@dataclass(frozen=True)
-class Command:
-    """A subcommand of ``flightdeck``.
-
-    :param name: the word on the command line.
-    :param help: one line shown by ``flightdeck --help``.
-    :param configure: adds the subcommand's arguments to its parser.
-    :param run: does the work with the parsed arguments; returns the exit status.
-    """
-
-    name: str
-    help: str
-    configure: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[argparse.Namespace], int]
-
-
-COMMANDS: dict[str, Command] = {}
-
-
-def register(command: Command) -> Command:
-    """Add a subcommand; ``main`` offers every registered one."""
-    if command.name in COMMANDS:
-        raise ValueError(f"subcommand {command.name!r} is already registered")
-    COMMANDS[command.name] = command
-    return command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,12 +56,16 @@ def _configure_validate(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help=f"manifest files or folders of manifests (default: {DEFAULT_MANIFEST_DIR})",
     )
+    parser.add_argument(
+        "--no-lint", action="store_true", help="skip linting each manifest's template with cfn-lint (about 1 s each)"
+    )
 
 
 def _validate(args: argparse.Namespace) -> int:
     files, unusable = _manifest_files(args.paths)
     invalid = 0
     dag_ids: dict[str, Path] = {}
+    linted: dict[str, list[ManifestIssue]] = {}  # manifests may share a template: lint it once
     for path in files:
         try:
             plan = build_plan(load_manifest(path))
@@ -103,11 +85,24 @@ def _validate(args: argparse.Namespace) -> int:
                 )
                 continue
             dag_ids[plan.dag_id] = path
+            lint_issues = [] if args.no_lint else _lint(plan.template_path, linted)
+            for issue in lint_issues:
+                print(issue)
+            if lint_issues:
+                invalid += 1
+                continue
             print(f"OK {path}")
     if invalid or unusable:
         summary = f"{invalid} of {len(files)} manifest(s) invalid"
         print(summary + (f", {unusable} path(s) unusable" if unusable else ""), file=sys.stderr)
     return 1 if invalid or unusable else 0
+
+
+def _lint(template: str, linted: dict[str, list[ManifestIssue]]) -> list[ManifestIssue]:
+    """The cfn-lint errors of ``template``; ``linted`` remembers them so each template is linted once per run."""
+    if template not in linted:
+        linted[template] = lint_template(template)
+    return linted[template]
 
 
 def _manifest_files(paths: Sequence[Path]) -> tuple[list[Path], int]:
@@ -131,6 +126,8 @@ def _manifest_files(paths: Sequence[Path]) -> tuple[list[Path], int]:
 
 def _configure_plan(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("manifest", type=Path, help="the manifest file")
+    parser.add_argument("--env", metavar="ENVIRONMENT", help="show only this environment")
+    parser.add_argument("--json", action="store_true", help="print the plan as JSON (shape: docs/manifest.md)")
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -140,7 +137,18 @@ def _plan(args: argparse.Namespace) -> int:
         for issue in err.issues:
             print(issue)
         return 1
-    print(describe(plan), end="")
+    if args.env is not None:
+        plan = only_environment(plan, args.env)
+    if args.json:
+        print(json.dumps(plan_document(plan), indent=2))
+    else:
+        print(describe(plan), end="")
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    del args
+    print(manifest_json_schema_text(), end="")
     return 0
 
 
@@ -204,6 +212,7 @@ def bootstrap_targets(plan: ReleasePlan) -> list[tuple[str, tuple[str, ...], str
 
 register(Command("validate", "check manifests; print OK or every issue", _configure_validate, _validate))
 register(Command("plan", "show what a release of a manifest would deploy, and where", _configure_plan, _plan))
+register(Command("schema", "print the JSON Schema of manifests", lambda parser: None, _schema))
 register(
     Command(
         "bootstrap",
@@ -212,3 +221,4 @@ register(
         _bootstrap,
     )
 )
+register(CONFIG_COMMAND)

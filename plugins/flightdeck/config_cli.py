@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flightdeck.cli import Command
+from flightdeck.commands import Command
 from flightdeck.errors import FlightdeckError
 from flightdeck.manifest import load_manifest
 from flightdeck.plan import ReleasePlan, Target, build_plan

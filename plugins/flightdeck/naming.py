@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import string
+from collections.abc import Mapping
 
 # Task ids inside each environment's task groups, and the group ids themselves.
 PACKAGE = "package"
@@ -14,6 +15,8 @@ EXECUTE_CHANGE_SET = "execute_change_set"
 SMOKE_TEST = "smoke_test"
 PREPARE_GROUP = "prepare"
 DEPLOY_GROUP = "deploy"
+PREFLIGHT = "preflight"  # before every environment: each target's role, bucket and parameters are usable
+WAVE_CHECK = "wave_check"  # after a wave that tolerates failures or bakes
 
 # Tags Flightdeck puts on every stack it deploys.
 APPLICATION_TAG = "flightdeck:application"
@@ -26,6 +29,8 @@ ARTIFACT_BUCKET_PREFIX = "flightdeck-artifacts"
 CHANGE_SET_PREFIX = "flightdeck"
 
 STACK_NAME_PLACEHOLDERS = ("application", "environment", "account_id", "region")
+REFERENCE_PLACEHOLDERS = STACK_NAME_PLACEHOLDERS  # in ssm: and secretsmanager: parameter references
+ARN_PLACEHOLDERS = ("account_id", "region")  # in notification topic and rollback alarm ARNs
 ROLE_ARN_PLACEHOLDER = "{account_id}"
 
 STACK_NAME_MAX = 128
@@ -33,6 +38,7 @@ CHANGE_SET_NAME_MAX = 128
 SESSION_NAME_MAX = 64
 _HASH_CHARS = 10
 
+_PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
 _STACK_NAME_RE = re.compile(r"[A-Za-z][-A-Za-z0-9]*")
 _NOT_SLUG = re.compile(r"[^A-Za-z0-9]+")
 _NOT_SESSION = re.compile(r"[^A-Za-z0-9_+=,.@-]+")
@@ -78,6 +84,21 @@ def template_placeholders(template: str) -> list[str]:
             raise ValueError(f"placeholder {{{field}}} must be a plain name like {{application}}")
         names.append(field)
     return names
+
+
+def fill_placeholders(template: str, values: Mapping[str, str]) -> str:
+    """Replace each ``{name}`` of ``values`` in ``template``; other braces are left as they are."""
+    return _PLACEHOLDER_RE.sub(lambda match: values.get(match[1], match[0]), template)
+
+
+def task_id(group: str, *parts: str) -> str:
+    """The full id of a task inside a task group: ``task_id("prod", PREPARE_GROUP, PACKAGE)``."""
+    return ".".join((group, *parts))
+
+
+def wave_group(environment: str, wave: str, waves: int) -> str:
+    """The task group of one wave's tasks: the environment's own group when it has a single wave."""
+    return environment if waves == 1 else f"{environment}.{wave}"
 
 
 def artifact_bucket(account_id: str, region: str) -> str:

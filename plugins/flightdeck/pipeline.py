@@ -7,17 +7,19 @@ import os
 from pathlib import Path
 from typing import Any
 
-from airflow.sdk import DAG, Param, TaskGroup, task_group
+from airflow.sdk import DAG, BaseOperator, Param, TaskGroup, task_group
 
 from flightdeck import naming
-from flightdeck.errors import FlightdeckError
+from flightdeck.errors import FlightdeckError, PlanError
 from flightdeck.manifest import discover_manifests, load_manifest
 from flightdeck.operators.approval import ReleaseGateOperator
 from flightdeck.operators.change_set import CreateChangeSetOperator
 from flightdeck.operators.execute import ExecuteChangeSetOperator
 from flightdeck.operators.package import PackageOperator
+from flightdeck.operators.preflight import PreflightOperator
 from flightdeck.operators.smoke import SmokeTestOperator
-from flightdeck.plan import EnvironmentPlan, ReleasePlan, build_plan
+from flightdeck.operators.wave import WaveCheckOperator
+from flightdeck.plan import EnvironmentPlan, ReleasePlan, Target, WavePlan, build_plan
 
 log = logging.getLogger(__name__)
 
@@ -46,91 +48,129 @@ def build_release_dag(plan: ReleasePlan) -> DAG:
         doc_md=_doc(plan),
         render_template_as_native_obj=False,
     ) as dag:
-        previous: TaskGroup | None = None
+        previous: TaskGroup | BaseOperator = PreflightOperator(
+            task_id=naming.PREFLIGHT, targets=plan.targets, aws_conn_id=plan.aws_conn_id
+        )
         for environment in plan.environments:
             group = _environment_group(plan, environment)
-            if previous is not None:
-                previous >> group
+            previous >> group
             previous = group
     return dag
 
 
 def _environment_group(plan: ReleasePlan, environment: EnvironmentPlan) -> TaskGroup:
-    # Only the labels are mapped (and serialised); operators look their target up in the parsed plan.
-    labels = [target.label for target in environment.targets]
+    """The environment's waves in order; a single wave sits directly in the environment's group."""
+    if environment.selectors:
+        raise PlanError(
+            f"environment {environment.name}: accounts selected from AWS Organizations cannot be released yet; "
+            "list the accounts by id"
+        )
     targets = {target.label: target for target in environment.targets}
-    env = environment.name
-    ids = _TaskIds(env)
-
-    with TaskGroup(group_id=env, tooltip=f"Deploy to {env}") as group:
-
-        def per_target(target_label: str) -> dict[str, Any]:
-            """Arguments every per-target operator of this environment takes."""
-            return {
-                "target_label": target_label,
-                "targets": targets,
-                "aws_conn_id": plan.aws_conn_id,
-                "map_index_template": TARGET_LABEL,
-            }
-
-        @task_group(group_id=naming.PREPARE_GROUP)
-        def prepare(target_label: str) -> None:
-            package = PackageOperator(
-                task_id=naming.PACKAGE,
-                application=plan.application,
-                template_path=plan.template_path,
-                **per_target(target_label),
-            )
-            change_set = CreateChangeSetOperator(
-                task_id=naming.CREATE_CHANGE_SET,
-                application=plan.application,
-                capabilities=list(plan.capabilities),
-                package_task_id=ids.package,
-                **per_target(target_label),
-            )
-            package >> change_set
-
-        @task_group(group_id=naming.DEPLOY_GROUP)
-        def deploy(target_label: str) -> None:
-            execute = ExecuteChangeSetOperator(
-                task_id=naming.EXECUTE_CHANGE_SET,
-                change_set_task_id=ids.change_set,
-                trigger_rule="none_failed",
-                **per_target(target_label),
-            )
-            smoke = SmokeTestOperator(
-                task_id=naming.SMOKE_TEST,
-                checks=plan.smoke_checks,
-                trigger_rule="none_failed",
-                **per_target(target_label),
-            )
-            execute >> smoke
-
-        prepared = prepare.expand(target_label=labels)
-        deployed = deploy.expand(target_label=labels)
-        if environment.approval.required:
-            gate = ReleaseGateOperator(
-                task_id=naming.APPROVE,
-                environment=env,
-                application=plan.application,
-                approvers=list(environment.approval.approvers),
-                response_timeout_seconds=environment.approval.timeout_seconds,
-                change_set_task_id=ids.change_set,
-                aws_conn_id=plan.aws_conn_id,
-                targets=targets,
-            )
-            prepared >> gate >> deployed
-        else:
-            prepared >> deployed
+    with TaskGroup(group_id=environment.name, tooltip=f"Deploy to {environment.name}") as group:
+        previous: TaskGroup | None = None
+        for wave in environment.waves:
+            prefix = naming.wave_group(environment.name, wave.name, len(environment.waves))
+            if prefix == environment.name:
+                _wave(plan, environment, wave, targets, prefix=prefix)
+                continue
+            with TaskGroup(group_id=wave.name, tooltip=f"Wave {wave.name}") as wave_group:
+                _wave(plan, environment, wave, targets, prefix=prefix)
+            if previous is not None:
+                previous >> wave_group
+            previous = wave_group
     return group
 
 
-class _TaskIds:
-    """Fully qualified ids of the tasks one environment's tasks read XCom from."""
+def _wave(
+    plan: ReleasePlan, environment: EnvironmentPlan, wave: WavePlan, targets: dict[str, Target], prefix: str
+) -> None:
+    """prepare → (approve) → deploy → (check) for one wave's targets, inside the current task group."""
+    ids = _TaskIds(prefix)
 
-    def __init__(self, environment: str) -> None:
-        self.package = f"{environment}.{naming.PREPARE_GROUP}.{naming.PACKAGE}"
-        self.change_set = f"{environment}.{naming.PREPARE_GROUP}.{naming.CREATE_CHANGE_SET}"
+    def per_target(target_label: str) -> dict[str, Any]:
+        """Arguments every per-target operator of this wave takes."""
+        return {
+            "target_label": target_label,
+            "targets": targets,
+            "aws_conn_id": plan.aws_conn_id,
+            "map_index_template": TARGET_LABEL,
+            "max_active_tis_per_dagrun": wave.max_concurrent,
+        }
+
+    @task_group(group_id=naming.PREPARE_GROUP)
+    def prepare(target_label: str) -> None:
+        package = PackageOperator(
+            task_id=naming.PACKAGE,
+            application=plan.application,
+            template_path=plan.template_path,
+            **per_target(target_label),
+        )
+        change_set = CreateChangeSetOperator(
+            task_id=naming.CREATE_CHANGE_SET,
+            application=plan.application,
+            capabilities=list(plan.capabilities),
+            package_task_id=ids.package,
+            **per_target(target_label),
+        )
+        package >> change_set
+
+    @task_group(group_id=naming.DEPLOY_GROUP)
+    def deploy(target_label: str) -> None:
+        execute = ExecuteChangeSetOperator(
+            task_id=naming.EXECUTE_CHANGE_SET,
+            change_set_task_id=ids.change_set,
+            trigger_rule="none_failed",
+            **per_target(target_label),
+        )
+        smoke = SmokeTestOperator(
+            task_id=naming.SMOKE_TEST,
+            checks=plan.smoke_checks,
+            trigger_rule="none_failed",
+            **per_target(target_label),
+        )
+        execute >> smoke
+
+    # Only the labels are mapped (and serialised); operators look their target up in the parsed plan.
+    labels = list(wave.labels)
+    prepared = prepare.expand(target_label=labels)
+    deployed = deploy.expand(target_label=labels)
+    approval = environment.approval
+    if approval.required:
+        gate = ReleaseGateOperator(
+            task_id=naming.APPROVE,
+            environment=environment.name,
+            application=plan.application,
+            approvers=list(approval.approvers),
+            response_timeout_seconds=approval.timeout_seconds,
+            approve_on_timeout=approval.on_timeout == "approve",
+            skip_when_unchanged=approval.auto_approve != "never",
+            change_set_task_id=ids.change_set,
+            aws_conn_id=plan.aws_conn_id,
+            targets=targets,
+        )
+        prepared >> gate >> deployed
+    else:
+        prepared >> deployed
+    if wave.needs_check:
+        deployed >> WaveCheckOperator(
+            task_id=naming.WAVE_CHECK,
+            wave=f"{environment.name}/{wave.name}",
+            labels=labels,
+            task_ids=[ids.package, ids.change_set, ids.execute, ids.smoke],
+            failure_tolerance_count=wave.failure_tolerance_count,
+            failure_tolerance_percent=wave.failure_tolerance_percent,
+            bake_time_seconds=wave.bake_time_seconds,
+        )
+
+
+class _TaskIds:
+    """Fully qualified ids of one wave's mapped tasks (``prefix`` is the wave's group path)."""
+
+    def __init__(self, prefix: str) -> None:
+        self.package = naming.task_id(prefix, naming.PREPARE_GROUP, naming.PACKAGE)
+        self.change_set = naming.task_id(prefix, naming.PREPARE_GROUP, naming.CREATE_CHANGE_SET)
+        self.execute = naming.task_id(prefix, naming.DEPLOY_GROUP, naming.EXECUTE_CHANGE_SET)
+        self.smoke = naming.task_id(prefix, naming.DEPLOY_GROUP, naming.SMOKE_TEST)
 
 
 def _doc(plan: ReleasePlan) -> str:

@@ -24,6 +24,7 @@ from scripts.devstack import ROOT, Stack
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 MANIFEST = ROOT / "include" / "manifests" / "hello.yaml"
+GREETING = "/flightdeck/hello/greeting"
 
 
 @dataclass
@@ -181,48 +182,76 @@ def test_release_without_changes_needs_no_approval(scenario: Scenario) -> None:
     assert {s for (task, _), s in states.items() if task.endswith(".smoke_test")} == {"success"}
 
 
+def test_missing_parameters_stop_the_release_before_any_change_set(
+    scenario: Scenario, plan: ReleasePlan, stack: Stack
+) -> None:
+    """Preflight names every missing parameter in every target; nothing is deployed until it is fixed."""
+    broken = [t for t in plan.targets if t.label in ("staging/222222222222/eu-west-1", "prod/333333333333/us-east-1")]
+    manager = AirflowApi(stack.api_url, MANAGER, stack.state.passwords[MANAGER])
+    with pytest.MonkeyPatch.context() as env:
+        for key, value in stack.aws_env().items():
+            env.setenv(key, value)
+        greeting = _account_admin(broken[0]).client("ssm").get_parameter(Name=GREETING)["Parameter"]["Value"]
+        for target in broken:
+            _account_admin(target).client("ssm").delete_parameter(Name=GREETING)
+
+        failed = run_release(stack, plan, "3.0.0")
+        states = _states(failed)
+        assert failed.state == "failed"
+        assert states[("preflight", None)] == "failed"
+        assert {state for (task, _), state in states.items() if task != "preflight"} == {"upstream_failed"}
+        log = manager.task_log(plan.dag_id, failed.run_id, "preflight", -1, 1)
+        for target in broken:
+            where = f"account {target.account_id}, region {target.region}"
+            assert f"{target.label}: Parameter Greeting (ssm:{GREETING})" in log
+            assert where in log
+        assert {r["version"] for r in deployment_rows(plan)} == {"2.0.0"}
+
+        for target in broken:
+            _account_admin(target).client("ssm").put_parameter(Name=GREETING, Value=greeting, Type="String")
+        manager.clear(plan.dag_id, failed.run_id, "preflight", -1)
+        fixed = follow_run(stack, plan.dag_id, failed.run_id)
+        assert fixed.state == "success"
+        assert {r["version"] for r in deployment_rows(plan)} == {"3.0.0"}
+
+
 def test_clearing_a_failed_target_reruns_only_that_target(scenario: Scenario, plan: ReleasePlan, stack: Stack) -> None:
-    """A parameter missing in one prod region fails that target; once fixed, clearing it re-runs only it."""
+    """A function broken by hand in one prod region fails its smoke test; clearing it re-runs only that target."""
     broken = next(t for t in plan.targets if t.label == "prod/333333333333/us-east-1")
     manager = AirflowApi(stack.api_url, MANAGER, stack.state.passwords[MANAGER])
     with pytest.MonkeyPatch.context() as env:
         for key, value in stack.aws_env().items():
             env.setenv(key, value)
-        ssm = _account_admin(broken).client("ssm")
-        greeting = ssm.get_parameter(Name="/flightdeck/hello/greeting")["Parameter"]["Value"]
-        ssm.delete_parameter(Name="/flightdeck/hello/greeting")
+        function = _cloudformation(broken).describe_stacks(StackName=broken.stack_name)["Stacks"][0]["Outputs"]
+        name = next(o["OutputValue"] for o in function if o["OutputKey"] == "FunctionName")
+        lambda_ = _account_admin(broken).client("lambda")
+        variables = lambda_.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
+        lambda_.update_function_configuration(
+            FunctionName=name, Environment={"Variables": {**variables, "ENVIRONMENT_NAME": "tampered"}}
+        )
 
-        failed = run_release(stack, plan, "3.0.0")
+        failed = run_release(stack, plan, "3.0.0")  # deployed already: only the smoke tests do anything
         states = _states(failed)
         assert failed.state == "failed"
-        assert states[("prod.prepare.create_change_set", broken.label)] == "failed"
-        assert states[("prod.prepare.create_change_set", "prod/333333333333/eu-west-1")] == "success"
-        assert states[("prod.approve", None)] == "upstream_failed"
-        failed_ti = next(
+        assert states[("prod.deploy.smoke_test", broken.label)] == "failed"
+        assert states[("prod.deploy.smoke_test", "prod/333333333333/eu-west-1")] == "success"
+        smoke = next(
             ti
             for ti in failed.task_instances
-            if ti["task_id"] == "prod.prepare.create_change_set" and ti["rendered_map_index"] == broken.label
+            if ti["task_id"] == "prod.deploy.smoke_test" and ti["rendered_map_index"] == broken.label
         )
-        log = manager.task_log(plan.dag_id, failed.run_id, failed_ti["task_id"], failed_ti["map_index"], 1)
-        where = "in account 333333333333, region us-east-1"
-        assert f"SSM parameter /flightdeck/hello/greeting does not exist {where}" in log
+        log = manager.task_log(plan.dag_id, failed.run_id, smoke["task_id"], smoke["map_index"], 1)
+        assert "field 'environment' is 'tampered', expected 'prod'" in log
 
-        ssm.put_parameter(Name="/flightdeck/hello/greeting", Value=greeting, Type="String")
-        manager.clear(plan.dag_id, failed.run_id, failed_ti["task_id"], failed_ti["map_index"])
+        lambda_.update_function_configuration(FunctionName=name, Environment={"Variables": variables})
+        manager.clear(plan.dag_id, failed.run_id, smoke["task_id"], smoke["map_index"])
         rerun = follow_run(stack, plan.dag_id, failed.run_id)
 
     assert rerun.state == "success"
     tries = {(ti["task_id"], ti["rendered_map_index"]): ti["try_number"] for ti in rerun.task_instances}
-    assert tries[("prod.prepare.create_change_set", broken.label)] == 2
+    assert tries[("prod.deploy.smoke_test", broken.label)] == 2
     # Nothing else of the release ran twice: not the other prod region, not dev or staging.
-    assert tries[("prod.prepare.package", broken.label)] == 1
-    assert tries[("prod.prepare.create_change_set", "prod/333333333333/eu-west-1")] == 1
-    assert {n for (task, _), n in tries.items() if task.startswith(("dev.", "staging."))} == {1}
-    assert {(r["environment"], r["version"]) for r in deployment_rows(plan)} == {
-        ("dev", "3.0.0"),
-        ("staging", "3.0.0"),
-        ("prod", "3.0.0"),
-    }
+    assert {n for key, n in tries.items() if key != ("prod.deploy.smoke_test", broken.label)} == {1}
 
 
 def _account_admin(target: Target) -> Any:

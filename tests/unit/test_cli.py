@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -95,6 +97,52 @@ def test_plan_prints_the_plan(capsys: pytest.CaptureFixture[str]) -> None:
     assert "  prod/333333333333/us-east-1\n" in out
 
 
+def test_plan_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["plan", str(HELLO_MANIFEST), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert [env["name"] for env in document["environments"]] == ["dev", "staging", "prod"]
+    assert document["environments"][2]["tasks"][4] == "prod.approve"
+
+
+def test_plan_of_one_environment(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["plan", str(HELLO_MANIFEST), "--env", "staging", "--json"]) == 0
+    assert [env["name"] for env in json.loads(capsys.readouterr().out)["environments"]] == ["staging"]
+    assert cli.main(["plan", str(HELLO_MANIFEST), "--env", "staging"]) == 0
+    out = capsys.readouterr().out
+    assert "Environment 1/1: staging (1 target; no approval)" in out
+    assert "prod" not in out
+
+
+def test_plan_of_an_unknown_environment(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["plan", str(HELLO_MANIFEST), "--env", "qa"]) == 1
+    out, err = capsys.readouterr()
+    assert (out, err) == (
+        "",
+        "error: no environment 'qa' in the manifest of hello (its environments: dev, staging, prod)\n",
+    )
+
+
+def test_schema_prints_the_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    from flightdeck.manifest.schema import manifest_json_schema
+
+    assert cli.main(["schema"]) == 0
+    assert json.loads(capsys.readouterr().out) == manifest_json_schema()
+
+
+def test_validate_lints_the_template(manifests: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    template = manifests.parent / "apps" / "hello" / "template.yaml"
+    template.write_text(
+        template.read_text().replace("      Runtime: python3.12\n", "      Runtime: python3.12\n      Timeoutt: 3\n")
+    )
+    assert cli.main(["validate", str(manifests / "good.yaml")]) == 1
+    out, err = capsys.readouterr()
+    [line] = out.splitlines()
+    assert line.startswith(f"{template}:25:7: Resources.Function.Properties.Timeoutt: cfn-lint E3002: ")
+    assert err == "1 of 1 manifest(s) invalid\n"
+    assert cli.main(["validate", "--no-lint", str(manifests / "good.yaml")]) == 0
+    assert capsys.readouterr().out == f"OK {manifests / 'good.yaml'}\n"
+
+
 def test_plan_of_an_invalid_manifest(manifests: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["plan", str(manifests / "bad.yml")]) == 1
     out = capsys.readouterr().out
@@ -111,8 +159,17 @@ def test_usage_errors_and_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert "plan" in out
 
 
-def test_registered_subcommands_are_offered(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "COMMANDS", dict(cli.COMMANDS))
+@pytest.fixture
+def isolated_commands() -> Iterator[None]:
+    """Commands a test registers are gone after it."""
+    saved = dict(cli.COMMANDS)
+    yield
+    cli.COMMANDS.clear()
+    cli.COMMANDS.update(saved)
+
+
+@pytest.mark.usefixtures("isolated_commands")
+def test_registered_subcommands_are_offered() -> None:
 
     def configure(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--account", required=True)
@@ -126,12 +183,9 @@ def test_register_refuses_a_second_command_of_the_same_name() -> None:
         cli.register(cli.COMMANDS["plan"])
 
 
-def test_flightdeck_errors_become_exit_status_1(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.mark.usefixtures("isolated_commands")
+def test_flightdeck_errors_become_exit_status_1(capsys: pytest.CaptureFixture[str]) -> None:
     from flightdeck.errors import PlanError
-
-    monkeypatch.setattr(cli, "COMMANDS", dict(cli.COMMANDS))
 
     def fail(args: argparse.Namespace) -> int:
         raise PlanError("cannot plan")

@@ -124,3 +124,22 @@ def test_sts_session_name_cut_names_do_not_collide() -> None:
 
 def test_template_placeholders() -> None:
     assert naming.template_placeholders("{a}-{b}{{literal}}") == ["a", "b"]
+
+
+def test_fill_placeholders_leaves_unknown_ones() -> None:
+    values = {"account_id": "111111111111", "region": "eu-west-1"}
+    assert (
+        naming.fill_placeholders("arn:aws:sns:{region}:{account_id}:t", values)
+        == "arn:aws:sns:eu-west-1:111111111111:t"
+    )
+    assert naming.fill_placeholders("/{application}/{region}/{x", values) == "/{application}/eu-west-1/{x"
+
+
+def test_task_id() -> None:
+    assert naming.task_id("prod", naming.PREPARE_GROUP, naming.PACKAGE) == "prod.prepare.package"
+    assert naming.task_id("prod", naming.APPROVE) == "prod.approve"
+
+
+def test_wave_group() -> None:
+    assert naming.wave_group("prod", "all", 1) == "prod"
+    assert naming.wave_group("prod", "canary", 2) == "prod.canary"

@@ -11,9 +11,11 @@ import pytest
 from airflow.serialization.serialized_objects import DagSerialization
 
 from benchmarks.parse import write_manifest
+from flightdeck import naming
 from flightdeck.manifest import load_manifest
 from flightdeck.pipeline import build_release_dag, load_release_dags
 from flightdeck.plan import build_plan
+from flightdeck.plan.document import environment_tasks
 
 ROOT = Path(__file__).resolve().parents[2]
 HELLO = ROOT / "include" / "manifests" / "hello.yaml"
@@ -30,8 +32,9 @@ def test_one_group_per_environment_in_manifest_order() -> None:
     environments = ("dev", "staging", "prod")
     expected = [f"{env}.prepare.{task}" for env in environments for task in ("package", "create_change_set")]
     expected += [f"{env}.deploy.{task}" for env in environments for task in ("execute_change_set", "smoke_test")]
-    assert sorted(dag.task_dict) == sorted([*expected, "prod.approve"])
-    # Environments run in order; only prod waits for a person.
+    assert sorted(dag.task_dict) == sorted([*expected, "preflight", "prod.approve"])
+    # Preflight first, then environments in order; only prod waits for a person.
+    assert dag.task_dict["dev.prepare.package"].upstream_task_ids == {"preflight"}
     assert dag.task_dict["staging.prepare.package"].upstream_task_ids == {"dev.deploy.smoke_test"}
     assert dag.task_dict["prod.prepare.package"].upstream_task_ids == {"staging.deploy.smoke_test"}
     assert dag.task_dict["prod.approve"].upstream_task_ids == {"prod.prepare.create_change_set"}
@@ -47,7 +50,7 @@ def test_targets_are_mapped_and_labelled() -> None:
         "target_label": ["prod/333333333333/eu-west-1", "prod/333333333333/us-east-1"]
     }
     for task in dag.tasks:
-        if task.task_id != "prod.approve":
+        if task.task_id not in ("preflight", "prod.approve"):
             assert task.map_index_template == "{{ task.target_label }}"
 
 
@@ -69,7 +72,7 @@ def test_same_plan_gives_the_same_serialised_dag() -> None:
 def test_dag_size_does_not_grow_with_targets(tmp_path: Path) -> None:
     small = build_release_dag(build_plan(load_manifest(write_manifest(tmp_path / "small", 4))))
     large = build_release_dag(build_plan(load_manifest(write_manifest(tmp_path / "large", 1000))))
-    assert len(large.task_dict) == len(small.task_dict) == 13
+    assert len(large.task_dict) == len(small.task_dict) == 14
     # Only the target labels are serialised per target (~110 bytes); naive per-target task groups cost ~3.3 KB.
     growth_per_target = (len(_serialised(large)) - len(_serialised(small))) / (1000 - 4)
     assert growth_per_target < 200
@@ -119,3 +122,67 @@ def test_broken_manifest_is_an_import_error_and_the_others_still_load(
     line = broken.splitlines().index("      - id: 111111111111") + 1
     assert f"{manifests / 'other.yaml'}:{line}:13: environments[0].accounts[0].id:" in message
     assert "quote it" in message
+
+
+def test_waves_run_in_order_with_concurrency_tolerance_and_bake_time(tmp_path: Path) -> None:
+    text = HELLO.read_text().replace(
+        "      timeout: 24h\n",
+        "      timeout: 24h\n"
+        "    waves:\n"
+        '      - {name: canary, targets: ["333333333333/eu-west-1"], bake_time: 10m}\n'
+        '      - {name: rest, targets: ["*"], max_concurrent: 1, failure_tolerance: "50%"}\n',
+    )
+    shutil.copytree(HELLO.parent.parent / "apps", tmp_path / "apps")
+    (tmp_path / "manifests").mkdir()
+    manifest = tmp_path / "manifests" / "hello.yaml"
+    manifest.write_text(text)
+    dag = build_release_dag(build_plan(load_manifest(manifest)))
+
+    prod = sorted(task_id for task_id in dag.task_dict if task_id.startswith("prod."))
+    assert prod == [
+        f"prod.{wave}.{task}"
+        for wave, tasks in (
+            (
+                "canary",
+                [
+                    "approve",
+                    "deploy.execute_change_set",
+                    "deploy.smoke_test",
+                    "prepare.create_change_set",
+                    "prepare.package",
+                    "wave_check",
+                ],
+            ),
+            (
+                "rest",
+                [
+                    "approve",
+                    "deploy.execute_change_set",
+                    "deploy.smoke_test",
+                    "prepare.create_change_set",
+                    "prepare.package",
+                    "wave_check",
+                ],
+            ),
+        )
+        for task in tasks
+    ]
+    assert dag.task_group_dict["prod.canary.prepare"]._expand_input.value == {
+        "target_label": ["prod/333333333333/eu-west-1"]
+    }
+    assert dag.task_group_dict["prod.rest.prepare"]._expand_input.value == {
+        "target_label": ["prod/333333333333/us-east-1"]
+    }
+    # The rest starts only after the canary baked; one target at a time; half the wave may fail.
+    assert dag.task_dict["prod.rest.prepare.package"].upstream_task_ids == {"prod.canary.wave_check"}
+    assert dag.task_dict["prod.canary.wave_check"].bake_time_seconds == 600
+    assert dag.task_dict["prod.rest.deploy.execute_change_set"].max_active_tis_per_dagrun == 1
+    assert dag.task_dict["prod.rest.wave_check"].failure_tolerance_percent == 50
+    assert dag.task_dict["prod.rest.wave_check"].trigger_rule == "all_done"
+
+
+def test_flightdeck_plan_lists_exactly_the_dags_tasks() -> None:
+    plan = build_plan(load_manifest(HELLO))
+    dag = build_release_dag(plan)
+    listed = {task.split("[")[0] for environment in plan.environments for task in environment_tasks(environment)}
+    assert {*listed, naming.PREFLIGHT} == set(dag.task_dict)

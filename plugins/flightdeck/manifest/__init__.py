@@ -2,29 +2,40 @@
 
 from __future__ import annotations
 
-from flightdeck.manifest.fields import ParameterValue, parse_duration, parse_parameter
-from flightdeck.manifest.loader import discover_manifests, load_manifest
-from flightdeck.manifest.models import (
+from flightdeck.manifest.accounts import (
+    AccountEntry,
     AccountTarget,
-    Approval,
     DeployRole,
-    Environment,
-    LambdaSmokeTest,
-    Manifest,
-    SmokeTest,
+    OrganizationsSelector,
+    OrganizationsTarget,
 )
+from flightdeck.manifest.fields import parse_duration
+from flightdeck.manifest.loader import discover_manifests, load_manifest
+from flightdeck.manifest.models import Environment, LambdaSmokeTest, Manifest, SmokeTest
+from flightdeck.manifest.options import Approval, Refresh, RollbackTriggers, StackOptions
+from flightdeck.manifest.parameters import ParameterValue, parse_parameter
 from flightdeck.manifest.regions import COMMERCIAL_REGIONS
+from flightdeck.manifest.waves import Wave, WaveAssignment, assign_waves
 
 __all__ = [
     "COMMERCIAL_REGIONS",
+    "AccountEntry",
     "AccountTarget",
     "Approval",
     "DeployRole",
     "Environment",
     "LambdaSmokeTest",
     "Manifest",
+    "OrganizationsSelector",
+    "OrganizationsTarget",
     "ParameterValue",
+    "Refresh",
+    "RollbackTriggers",
     "SmokeTest",
+    "StackOptions",
+    "Wave",
+    "WaveAssignment",
+    "assign_waves",
     "discover_manifests",
     "load_manifest",
     "parse_duration",

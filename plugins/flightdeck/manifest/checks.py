@@ -1,41 +1,53 @@
-"""Checks across fields of a valid manifest, and of the manifest against its template."""
+"""Checks across fields of a valid manifest: deploy roles, stack names, waves, stack tags, refresh."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from flightdeck import naming
+from flightdeck.manifest.accounts import AccountTarget
 from flightdeck.manifest.fields import did_you_mean
 from flightdeck.manifest.issues import Problem
-from flightdeck.manifest.models import AccountTarget, Environment, Manifest
-from flightdeck.manifest.template import TemplateInfo
+from flightdeck.manifest.models import Environment, Manifest
+from flightdeck.manifest.waves import assign_waves
 from flightdeck.manifest.yamlsource import DataPath, format_path
+
+FLIGHTDECK_TAGS = (naming.APPLICATION_TAG, naming.ENVIRONMENT_TAG, naming.VERSION_TAG, naming.RUN_ID_TAG)
+MAX_STACK_TAGS = 50 - len(FLIGHTDECK_TAGS)  # CloudFormation allows 50 tags per stack
+SAMPLE_ACCOUNT_ID = "123456789012"  # stands for accounts selected at run time: every id has this shape
 
 
 def check_manifest(manifest: Manifest) -> list[Problem]:
-    """Problems no single field shows: missing deploy roles, unusable or shared stack names."""
-    return [*_deploy_roles(manifest), *_stack_names(manifest)]
-
-
-def check_template(manifest: Manifest, template: TemplateInfo) -> list[Problem]:
-    """Problems between the manifest and its template: parameters and smoke-test outputs."""
+    """Problems no single field shows."""
     return [
-        *_undeclared_parameters(manifest, template),
-        *_uncovered_parameters(manifest, template),
-        *_smoke_test_outputs(manifest, template),
+        *_deploy_roles(manifest),
+        *_stack_names(manifest),
+        *_selected_stack_names(manifest),
+        *_waves(manifest),
+        *_stack_tags(manifest),
+        *_refresh(manifest),
     ]
 
 
 def _deploy_roles(manifest: Manifest) -> list[Problem]:
-    return [
-        Problem(
-            ("environments", index, "name"),
-            f"environment {env.name} has no deploy_role: set deploy_role at the top level (the default of "
-            "every environment) or in this environment",
-        )
-        for index, env in enumerate(manifest.environments)
-        if manifest.deploy_role_for(env) is None
-    ]
+    problems = []
+    for i, env in enumerate(manifest.environments):
+        lacking = [j for j, entry in enumerate(env.accounts) if manifest.deploy_role_for(env, entry) is None]
+        if len(lacking) == len(env.accounts):
+            message = (
+                f"environment {env.name} has no deploy_role: set deploy_role at the top level (the default of "
+                "every environment), in this environment, or in each of its accounts"
+            )
+            problems.append(Problem(("environments", i, "name"), message))
+            continue
+        problems += [
+            Problem(
+                ("environments", i, "accounts", j),
+                "this account entry has no deploy_role, and neither has its environment nor the top level: set one",
+            )
+            for j in lacking
+        ]
+    return problems
 
 
 def _stack_names(manifest: Manifest) -> list[Problem]:
@@ -64,84 +76,62 @@ def _stack_names(manifest: Manifest) -> list[Problem]:
     return problems
 
 
+def _selected_stack_names(manifest: Manifest) -> list[Problem]:
+    problems = []
+    for env in manifest.environments:
+        for _, selector in env.selectors:
+            for region in selector.regions:
+                try:
+                    naming.stack_name(manifest.stack_name, manifest.application, env.name, SAMPLE_ACCOUNT_ID, region)
+                except ValueError as err:
+                    message = f"{err} (for the accounts environment {env.name} selects at run time); change stack_name"
+                    problems.append(Problem(("stack_name",), message))
+    return problems
+
+
 def _targets(manifest: Manifest) -> Iterator[tuple[DataPath, Environment, AccountTarget, str]]:
-    """Every (environment, account, region) with the data path of its region entry."""
+    """Every listed (environment, account, region) with the data path of its region entry."""
     for i, env in enumerate(manifest.environments):
-        for j, account in enumerate(env.accounts):
+        for j, account in env.listed_accounts:
             for k, region in enumerate(account.regions):
                 yield ("environments", i, "accounts", j, "regions", k), env, account, region
 
 
-def _undeclared_parameters(manifest: Manifest, template: TemplateInfo) -> list[Problem]:
-    layers: list[tuple[DataPath, dict]] = [(("parameters",), manifest.parameters)]
-    for i, env in enumerate(manifest.environments):
-        layers.append((("environments", i, "parameters"), env.parameters))
-        layers.extend(
-            (("environments", i, "accounts", j, "parameters"), account.parameters)
-            for j, account in enumerate(env.accounts)
-        )
-    declared = sorted(template.parameters)
-    return [
-        Problem(
-            (*path, name),
-            f"parameter {name!r} is not declared in the template's Parameters ({template.path.name}), so "
-            f"CloudFormation would reject it{did_you_mean(name, declared)}",
-            at_key=True,
-        )
-        for path, parameters in layers
-        for name in parameters
-        if name not in template.parameters
-    ]
-
-
-def _uncovered_parameters(manifest: Manifest, template: TemplateInfo) -> list[Problem]:
-    missing: dict[str, list[tuple[int, int]]] = {}
-    accounts = 0
-    for i, env in enumerate(manifest.environments):
-        for j, account in enumerate(env.accounts):
-            accounts += 1
-            supplied: set[str] = set()
-            for region in account.regions:
-                for _layer, parameters in manifest.parameter_layers(env, account, region):
-                    supplied.update(parameters)
-            for name in sorted(template.required - supplied):
-                missing.setdefault(name, []).append((i, j))
+def _waves(manifest: Manifest) -> list[Problem]:
     problems = []
-    for name, places in sorted(missing.items()):
-        if len(places) == accounts:
-            where: DataPath = ("parameters",) if manifest.parameters else ("template",)
-            message = (
-                f"template parameter {name} has no Default and no value: add {name} to parameters "
-                "(for every environment), or to each environment or account"
-            )
-            problems.append(Problem(where, message, at_key=where == ("parameters",)))
-            continue
-        for i, j in places:
-            env = manifest.environments[i]
-            problems.append(
-                Problem(
-                    ("environments", i, "accounts", j, "id"),
-                    f"template parameter {name} has no Default and no value for environment {env.name}, "
-                    f"account {env.accounts[j].id}: add it to this account's, the environment's or the "
-                    "top-level parameters",
-                )
-            )
+    for i, env in enumerate(manifest.environments):
+        _, found = assign_waves(env.waves, env.static_targets, selectors=bool(env.selectors), at=("environments", i))
+        problems += found
     return problems
 
 
-def _smoke_test_outputs(manifest: Manifest, template: TemplateInfo) -> list[Problem]:
-    declared = sorted(template.outputs)
+def _stack_tags(manifest: Manifest) -> list[Problem]:
     problems = []
-    for i, test in enumerate(manifest.smoke_tests):
-        references: list[tuple[DataPath, str]] = [(("smoke_tests", i, "function_output"), test.function_output)]
-        references += [(("smoke_tests", i, "outputs", k), name) for k, name in enumerate(test.outputs)]
-        problems.extend(
-            Problem(
-                path,
-                f"output {name!r} is not declared in the template's Outputs ({template.path.name})"
-                f"{did_you_mean(name, declared)}",
-            )
-            for path, name in references
-            if name not in template.outputs
+    for i, env in enumerate(manifest.environments):
+        tags = manifest.stack_options_for(env).tags
+        if len(tags) <= MAX_STACK_TAGS:
+            continue
+        own = env.stack_options is not None and bool(env.stack_options.tags)
+        path: DataPath = ("environments", i, "stack_options", "tags") if own else ("stack_options", "tags")
+        message = (
+            f"environment {env.name} has {len(tags)} stack tags; at most {MAX_STACK_TAGS} fit, as CloudFormation "
+            f"allows 50 and Flightdeck adds {len(FLIGHTDECK_TAGS)} ({', '.join(FLIGHTDECK_TAGS)})"
         )
+        problems.append(Problem(path, message, at_key=True))
+    return problems
+
+
+def _refresh(manifest: Manifest) -> list[Problem]:
+    if manifest.refresh is None:
+        return []
+    names = [env.name for env in manifest.environments]
+    problems = []
+    for k, name in enumerate(manifest.refresh.environments):
+        if name in names:
+            continue
+        if "*" in name:
+            message = f"{name!r}: there is no wildcard; list each environment to refresh by name ({', '.join(names)})"
+        else:
+            message = f"no environment {name!r} in this manifest{did_you_mean(name, names)}"
+        problems.append(Problem(("refresh", "environments", k), message))
     return problems

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import inspect
 import json
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, GetJsonSchemaHandler, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 from flightdeck import naming
@@ -18,20 +20,42 @@ from flightdeck.manifest.regions import COMMERCIAL_REGIONS, OTHER_PARTITION_PREF
 
 ISSUE = "flightdeck"  # pydantic error type of every message written here
 ACCOUNT_ID_NUMBER = "flightdeck_account_id_number"  # completed with the YAML source text by the issue builder
-RELEASE_VALUES = ("version", "run_id")
 EXPECT_PLACEHOLDERS = ("environment", "account_id", "region", "version")
+DURATION_PATTERN = "^[1-9][0-9]*[smhd]$"
+MAX_DURATION = 365 * 86400
+_TAG_TEXT = re.compile(r"[\w\s.:/=+@-]*")  # Unicode letters and digits, as AWS tags allow
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _docstring_schema(schema: dict[str, Any], cls: type) -> None:
+    """JSON Schema descriptions from a model's docstrings: its summary, and ``:param name:`` of each property."""
+    schema["description"] = _markdown(inspect.cleandoc(cls.__doc__ or "").partition("\n\n")[0])
+    properties = schema.get("properties", {})
+    for base in reversed(cls.__mro__):  # a subclass's docstring wins over its base's
+        rest = inspect.cleandoc(base.__doc__ or "").partition("\n\n")[2] if "__doc__" in vars(base) else ""
+        for name, text in re.findall(r":param (\w+): (.*?)(?=\n:param |\Z)", rest, re.DOTALL):
+            if name in properties:
+                properties[name]["description"] = _markdown(text)
+
+
+def _markdown(text: str) -> str:
+    """Docstring text as one line of Markdown (what editors show)."""
+    return " ".join(text.split()).replace("``", "`")
 
 
 class StrictModel(BaseModel):
     """Base of every manifest model: strict types, immutable, unknown keys are errors."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, json_schema_extra=_docstring_schema)
 
 
-def invalid(message: str, *at: str | int) -> PydanticCustomError:
-    """A validation error with a teaching ``message``; ``at`` continues the path below the validated field."""
-    return PydanticCustomError(ISSUE, "{message}", {"message": message, "at": at})
+def invalid(message: str, *at: str | int, at_key: bool = False) -> PydanticCustomError:
+    """A validation error with a teaching ``message``.
+
+    :param at: continues the path below the validated field.
+    :param at_key: point at the key of that path rather than its value.
+    """
+    return PydanticCustomError(ISSUE, "{message}", {"message": message, "at": at, "at_key": at_key})
 
 
 def did_you_mean(value: str, choices: Sequence[str]) -> str:
@@ -57,7 +81,21 @@ def describe_type(value: Any) -> str:
     return "text"
 
 
-def _matching(pattern: str, what: str, rule: str) -> AfterValidator:
+@dataclass(frozen=True)
+class Checked(AfterValidator):
+    """An AfterValidator that also adds keywords (``pattern``, ``enum``...) to the field's JSON Schema.
+
+    :param schema: the keywords, as ``(name, value)`` pairs.
+    """
+
+    schema: tuple[tuple[str, Any], ...] = ()
+
+    def __get_pydantic_json_schema__(self, core: Any, handler: GetJsonSchemaHandler) -> dict[str, Any]:
+        return {**handler(core), **{key: list(v) if isinstance(v, tuple) else v for key, v in self.schema}}
+
+
+def matching(pattern: str, what: str, rule: str) -> Checked:
+    """Validator of text that must match ``pattern``; the message names ``what`` and the ``rule``."""
     compiled = re.compile(pattern, re.ASCII)
 
     def check(value: str) -> str:
@@ -65,7 +103,7 @@ def _matching(pattern: str, what: str, rule: str) -> AfterValidator:
             raise invalid(f"{what} {value!r} is not valid: {rule}")
         return value
 
-    return AfterValidator(check)
+    return Checked(check, schema=(("pattern", f"^(?:{pattern})$"),))
 
 
 def unique(what: str, key: Callable[[Any], Any] = lambda item: item) -> AfterValidator:
@@ -116,12 +154,15 @@ def _role_ref(value: str) -> str:
 def parse_duration(value: str) -> int:
     """``"90s"``, ``"30m"``, ``"24h"``, ``"7d"`` → seconds.
 
-    :raises ValueError: when the text is not a positive whole number followed by s, m, h or d.
+    :raises ValueError: when the text is not a positive whole number followed by s, m, h or d, or is over 365d.
     """
-    match = re.fullmatch(r"([1-9][0-9]*)([smhd])", value)
-    if not match:
+    if not re.fullmatch(DURATION_PATTERN, value):
         raise ValueError(f"duration {value!r} is not valid: write a whole number and a unit, like 30m, 24h or 7d")
-    return int(match[1]) * _DURATION_UNITS[match[2]]
+    too_many_digits = len(value) > 13  # int() of a huge number is slow, and no such duration is valid
+    seconds = MAX_DURATION + 1 if too_many_digits else int(value[:-1]) * _DURATION_UNITS[value[-1]]
+    if seconds > MAX_DURATION:
+        raise ValueError(f"duration {value!r} is too long: at most 365d")
+    return seconds
 
 
 def _duration(value: str) -> str:
@@ -166,62 +207,38 @@ def _manifest_version(value: Any) -> Any:
     return value
 
 
-class ParameterValue(StrictModel):
-    """Where a stack parameter's value comes from.
+def check_placeholders(value: str, allowed: Sequence[str], *, literal_braces: bool = False) -> None:
+    """Raise a teaching error when ``value`` is a malformed template or uses a placeholder not in ``allowed``.
 
-    :param kind: ``literal`` (the value itself), ``ssm`` (value is a Parameter Store path read in the target
-        account at deploy time) or ``release`` (value is ``version`` or ``run_id`` of the run).
-    :param value: the literal, the SSM path or the release field.
+    :param literal_braces: whether the text may hold literal braces (then the message says how to write them).
     """
-
-    kind: Literal["literal", "ssm", "release"]
-    value: str
-
-
-def parse_parameter(text: str) -> ParameterValue:
-    """``"ssm:/a/b"``, ``"release:version"`` or a literal → :class:`ParameterValue`; bad ones raise."""
-    prefix, colon, rest = text.partition(":")
-    if colon and prefix == "ssm":
-        if not re.fullmatch(r"/?[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*", rest, re.ASCII):
-            raise invalid(
-                f"{text!r} is not a Parameter Store reference: write ssm:/path/to/parameter "
-                "(letters, digits and _ . - between slashes)"
-            )
-        return ParameterValue(kind="ssm", value=rest)
-    if colon and prefix == "release":
-        if rest not in RELEASE_VALUES:
-            choices = " or ".join(f"release:{name}" for name in RELEASE_VALUES)
-            raise invalid(f"{text!r} is not a release value{did_you_mean(rest, RELEASE_VALUES)} (use {choices})")
-        return ParameterValue(kind="release", value=rest)
-    return ParameterValue(kind="literal", value=text)
-
-
-def _parameter_value(value: Any) -> Any:
-    if isinstance(value, ParameterValue):
-        return value
-    if isinstance(value, str):
-        return parse_parameter(value)
-    if isinstance(value, bool | int | float):
-        return ParameterValue(kind="literal", value=str(value))
-    if value is None:
-        raise invalid("a parameter value cannot be empty (null); write '' for an empty string")
-    raise invalid(f"a parameter value is text, a number or true/false, not {describe_type(value)}; quote it")
+    try:
+        names = naming.template_placeholders(value)
+    except ValueError as err:
+        how = "; write {{ and }} for literal braces" if literal_braces else ""
+        raise invalid(f"{value!r}: {err}{how}") from err
+    for name in names:
+        if name not in allowed:
+            shown = ", ".join(f"{{{known}}}" for known in allowed)
+            raise invalid(f"unknown placeholder {{{name}}}{did_you_mean(name, allowed)} (allowed: {shown})")
 
 
 def _expect_value(value: Any) -> Any:
     if isinstance(value, dict | list | tuple | datetime.date):
         raise invalid(f"expect compares top-level answer fields with a plain value, not {describe_type(value)}")
     if isinstance(value, str):
-        try:
-            names = naming.template_placeholders(value)
-        except ValueError as err:
-            raise invalid(f"{value!r}: {err}; write {{{{ and }}}} for literal braces") from err
-        for name in names:
-            if name not in EXPECT_PLACEHOLDERS:
-                allowed = ", ".join(f"{{{known}}}" for known in EXPECT_PLACEHOLDERS)
-                hint = did_you_mean(name, EXPECT_PLACEHOLDERS)
-                raise invalid(f"unknown placeholder {{{name}}}{hint} (allowed: {allowed})")
+        check_placeholders(value, EXPECT_PLACEHOLDERS, literal_braces=True)
     return value
+
+
+def _tag_text(what: str, minimum: int, maximum: int) -> Checked:
+    def check(value: str) -> str:
+        if not minimum <= len(value) <= maximum or not _TAG_TEXT.fullmatch(value):
+            rule = f"{minimum} to {maximum} letters, digits, spaces and _ . : / = + - @"
+            raise invalid(f"tag {what} {value!r} is not valid: {rule}")
+        return value
+
+    return Checked(check, schema=(("minLength", minimum), ("maxLength", maximum)))
 
 
 def _json_object(value: dict[str, Any]) -> dict[str, Any]:
@@ -234,35 +251,36 @@ def _json_object(value: dict[str, Any]) -> dict[str, Any]:
 
 ApplicationName = Annotated[
     str,
-    _matching(r"[a-z][a-z0-9-]{0,39}", "name", "a lowercase letter, then up to 39 lowercase letters, digits, -"),
+    matching(r"[a-z][a-z0-9-]{0,39}", "name", "a lowercase letter, then up to 39 lowercase letters, digits, -"),
 ]
 EnvironmentName = Annotated[
     str,
-    _matching(r"[a-z][a-z0-9-]{0,19}", "name", "a lowercase letter, then up to 19 lowercase letters, digits, -"),
+    matching(r"[a-z][a-z0-9-]{0,19}", "name", "a lowercase letter, then up to 19 lowercase letters, digits, -"),
 ]
 LogicalName = Annotated[
-    str, _matching(r"[A-Za-z0-9]{1,255}", "name", "CloudFormation names are letters and digits only")
+    str, matching(r"[A-Za-z0-9]{1,255}", "name", "CloudFormation names are letters and digits only")
 ]
 AccountId = Annotated[
     str,
     BeforeValidator(_account_id_number),
-    _matching(r"[0-9]{12}", "account id", "an AWS account id is exactly 12 digits, in quotes"),
+    matching(r"[0-9]{12}", "account id", "an AWS account id is exactly 12 digits, in quotes"),
 ]
-Region = Annotated[str, AfterValidator(_known_region)]
+Region = Annotated[str, Checked(_known_region, schema=(("enum", tuple(sorted(COMMERCIAL_REGIONS))),))]
 RoleRef = Annotated[str, AfterValidator(_role_ref)]
 ExternalId = Annotated[
     str,
-    _matching(r"[\w+=,.@:/-]{2,1224}", "external_id", "2 to 1224 letters, digits and +=,.@:/-_ characters"),
+    matching(r"[\w+=,.@:/-]{2,1224}", "external_id", "2 to 1224 letters, digits and +=,.@:/-_ characters"),
 ]
 ConnectionId = Annotated[
-    str, _matching(r"[\w.-]{1,250}", "connection id", "letters, digits, underscores, dots and hyphens")
+    str, matching(r"[\w.-]{1,250}", "connection id", "letters, digits, underscores, dots and hyphens")
 ]
-UserName = Annotated[str, _matching(r"\S(.*\S)?", "user name", "an Airflow user name, without outer spaces")]
-Duration = Annotated[str, AfterValidator(_duration)]
+UserName = Annotated[str, matching(r"\S(.*\S)?", "user name", "an Airflow user name, without outer spaces")]
+Duration = Annotated[str, Checked(_duration, schema=(("pattern", DURATION_PATTERN),))]
 StackNameTemplate = Annotated[str, AfterValidator(_stack_name_template)]
 TemplatePath = Annotated[str, AfterValidator(_template_file)]
 ManifestVersion = Annotated[Literal[1], BeforeValidator(_manifest_version)]
 Capability = Literal["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
-Parameters = dict[LogicalName, Annotated[ParameterValue, BeforeValidator(_parameter_value)]]
 ExpectValue = Annotated[str | int | float | bool | None, BeforeValidator(_expect_value)]
 JsonObject = Annotated[dict[str, Any], AfterValidator(_json_object)]
+TagKey = Annotated[str, _tag_text("key", 1, 128)]
+TagValue = Annotated[str, _tag_text("value", 0, 256)]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import types
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Discriminator, Tag, ValidationError
 from pydantic.fields import FieldInfo
 
 from flightdeck.errors import ManifestIssue
@@ -23,6 +24,19 @@ _EXPECTED = {
     "model_attributes_type": "a mapping (key: value lines)",
     "tuple_type": "a list (lines starting with '- ', or [a, b])",
     "list_type": "a list (lines starting with '- ', or [a, b])",
+}
+# Messages of pydantic error types that only need the value and the error's context.
+_BY_CONTEXT: dict[str, Callable[[Any, dict[str, Any]], str]] = {
+    "literal_error": lambda value, ctx: f"{_shown(value)} is not allowed here; use {ctx.get('expected')}",
+    "union_tag_invalid": lambda _, ctx: f"unknown type {ctx.get('tag')!r}; supported: {ctx.get('expected_tags')}",
+    "union_tag_not_found": lambda _, ctx: (
+        f"missing key {ctx.get('discriminator')}, which says what kind of entry this is"
+    ),
+    "too_short": lambda value, _: "must not be empty" + ("" if isinstance(value, str) else ": list at least one entry"),
+    "string_too_short": lambda _, __: "must not be empty",
+    "too_long": lambda _, ctx: f"too many entries ({ctx.get('actual_length')}): at most {ctx.get('max_length')}",
+    "greater_than_equal": lambda value, ctx: f"{value!r} is too small: the least allowed is {ctx.get('ge')}",
+    "less_than_equal": lambda value, ctx: f"{value!r} is too large: the most allowed is {ctx.get('le')}",
 }
 
 
@@ -77,7 +91,8 @@ def validation_problems(
         elif detail["type"] == "union_tag_invalid":
             path = (*path, str(ctx.get("discriminator", "")).strip("'"))
         message = _message(detail, model, loc, path, source)
-        problems.append(Problem(path, message, at_key=at_key or detail["type"] == "extra_forbidden"))
+        at_key = at_key or detail["type"] == "extra_forbidden" or bool(ctx.get("at_key"))
+        problems.append(Problem(path, message, at_key=at_key))
     return problems
 
 
@@ -98,17 +113,16 @@ def _message(detail: Any, model: type[BaseModel], loc: tuple, path: DataPath, so
         if plain is not None and kind == "string_type":
             message += f': YAML reads the unquoted {plain} as {describe_type(value)}; quote it: "{plain}"'
         return message
-    if kind == "literal_error":
-        return f"{value!r} is not allowed here; use {ctx.get('expected')}"
-    if kind == "union_tag_invalid":
-        return f"unknown type {ctx.get('tag')!r}; supported: {ctx.get('expected_tags')}"
-    if kind == "union_tag_not_found":
-        return f"missing key {ctx.get('discriminator')}, which says what kind of entry this is"
-    if kind in ("too_short", "string_too_short"):
-        return "must not be empty" + ("" if isinstance(value, str) else ": list at least one entry")
+    if kind in _BY_CONTEXT:
+        return _BY_CONTEXT[kind](value, ctx)
     if kind == "value_error":
         return str(ctx.get("error", detail["msg"]))
     return str(detail["msg"])
+
+
+def _shown(value: Any) -> str:
+    """A value as an error message quotes it: scalars as written, others by kind."""
+    return describe_type(value) if isinstance(value, dict | list | tuple) or value is None else repr(value)
 
 
 def _account_id_message(value: Any, plain: str | None) -> str:
@@ -150,7 +164,7 @@ def _step(annotation: Any, element: Any) -> tuple[Any, bool]:
     if discriminated and isinstance(element, str):
         members = get_args(annotation) if _is_union(annotation) else (annotation,)
         for member in members:
-            if _is_model(member) and element in get_args(member.model_fields["type"].annotation):
+            if _tagged(member, element):
                 return member, False
         return None, False
     if _is_model(annotation):
@@ -168,13 +182,25 @@ def _step(annotation: Any, element: Any) -> tuple[Any, bool]:
     return None, True
 
 
+def _tagged(member: Any, tag: str) -> bool:
+    """Whether a member of a discriminated union has ``tag``: its ``Tag``, or a value of its ``type`` field."""
+    if get_origin(member) is Annotated:
+        args = get_args(member)
+        return any(isinstance(meta, Tag) and meta.tag == tag for meta in args[1:]) or _tagged(args[0], tag)
+    return (
+        _is_model(member) and "type" in member.model_fields and tag in get_args(member.model_fields["type"].annotation)
+    )
+
+
 def _unwrap(annotation: Any) -> tuple[Any, bool]:
     """Strip Annotated and Optional; report whether a discriminator was attached."""
     discriminated = False
     while True:
         if get_origin(annotation) is Annotated:
             args = get_args(annotation)
-            discriminated |= any(isinstance(m, FieldInfo) and m.discriminator for m in args[1:])
+            discriminated |= any(
+                isinstance(m, Discriminator) or (isinstance(m, FieldInfo) and m.discriminator) for m in args[1:]
+            )
             annotation = args[0]
         elif _is_union(annotation) and type(None) in get_args(annotation):
             rest = [arg for arg in get_args(annotation) if arg is not type(None)]

@@ -8,10 +8,11 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from flightdeck.errors import ManifestError, ManifestIssue
-from flightdeck.manifest.checks import check_manifest, check_template
+from flightdeck.manifest.checks import check_manifest
 from flightdeck.manifest.issues import sort_issues, to_issues, validation_problems
 from flightdeck.manifest.models import Manifest
 from flightdeck.manifest.template import read_template
+from flightdeck.manifest.template_checks import check_template
 from flightdeck.manifest.yamlsource import parse_yaml
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")

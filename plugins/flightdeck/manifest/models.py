@@ -6,85 +6,28 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr
 
+from flightdeck.manifest.accounts import Account, AccountEntry, AccountTarget, DeployRole, OrganizationsTarget
 from flightdeck.manifest.fields import (
-    AccountId,
     ApplicationName,
     Capability,
     ConnectionId,
-    Duration,
     EnvironmentName,
     ExpectValue,
-    ExternalId,
     JsonObject,
     LogicalName,
     ManifestVersion,
-    Parameters,
-    ParameterValue,
-    Region,
-    RoleRef,
     StackNameTemplate,
     StrictModel,
     TemplatePath,
-    UserName,
-    invalid,
-    parse_duration,
     unique,
 )
+from flightdeck.manifest.options import Approval, Refresh, StackOptions
+from flightdeck.manifest.parameters import Parameters, ParameterValue
+from flightdeck.manifest.waves import StaticTarget, Waves
 
 ParameterLayer = tuple[str, Mapping[str, ParameterValue]]
-
-
-class DeployRole(StrictModel):
-    """The roles Flightdeck uses in each target account.
-
-    :param name: role assumed to deploy: a role name, or an ARN template with ``{account_id}``.
-    :param execution_role: role CloudFormation acts as (same forms as ``name``).
-    :param external_id: the ExternalId the deploy role's trust policy requires.
-    """
-
-    name: RoleRef
-    execution_role: RoleRef
-    external_id: ExternalId
-
-
-class Approval(StrictModel):
-    """Whether an environment waits for a person before its change sets are executed.
-
-    :param required: wait for approval (default false).
-    :param approvers: Airflow user names allowed to approve; required when ``required`` is true.
-    :param timeout: how long to wait (``30m``, ``24h``, ``7d``); none waits forever.
-    """
-
-    required: bool = False
-    approvers: Annotated[tuple[UserName, ...], unique("approver")] = ()
-    timeout: Duration | None = None
-
-    @model_validator(mode="after")
-    def _approvers_when_required(self) -> Approval:
-        if self.required and not self.approvers:
-            at = "approvers" if "approvers" in self.model_fields_set else "required"
-            raise invalid("approval is required but nobody may approve: list Airflow user names in approvers", at)
-        return self
-
-    @property
-    def timeout_seconds(self) -> int | None:
-        """The timeout in seconds, or None to wait forever."""
-        return parse_duration(self.timeout) if self.timeout else None
-
-
-class AccountTarget(StrictModel):
-    """One AWS account of an environment and the regions deployed to in it.
-
-    :param id: the 12-digit account id, as a quoted string.
-    :param regions: region codes, deployed in this order.
-    :param parameters: account layer of stack parameters, overriding the environment's.
-    """
-
-    id: AccountId
-    regions: Annotated[tuple[Region, ...], Field(min_length=1), unique("region")]
-    parameters: Parameters = {}
 
 
 class Environment(StrictModel):
@@ -94,14 +37,36 @@ class Environment(StrictModel):
     :param deploy_role: replaces the manifest's ``deploy_role`` as a whole.
     :param approval: the approval gate before deploying.
     :param parameters: environment layer of stack parameters, overriding the defaults.
-    :param accounts: target accounts, deployed in this order.
+    :param accounts: target accounts, deployed in this order: each entry has an ``id``, or ``organizations``
+        to select accounts when the release runs.
+    :param waves: groups of targets deployed one after the other (default: one wave ``all`` of every target).
+    :param stack_options: replace the manifest's ``stack_options`` key by key (tags are merged).
     """
 
     name: EnvironmentName
     deploy_role: DeployRole | None = None
     approval: Approval = Approval()
     parameters: Parameters = {}
-    accounts: Annotated[tuple[AccountTarget, ...], Field(min_length=1)]
+    accounts: Annotated[tuple[Account, ...], Field(min_length=1)]
+    waves: Waves | None = None
+    stack_options: StackOptions | None = None
+
+    @property
+    def listed_accounts(self) -> tuple[tuple[int, AccountTarget], ...]:
+        """The accounts listed by id, with their index in ``accounts``."""
+        return tuple((index, entry) for index, entry in enumerate(self.accounts) if isinstance(entry, AccountTarget))
+
+    @property
+    def selectors(self) -> tuple[tuple[int, OrganizationsTarget], ...]:
+        """The entries selecting accounts at run time, with their index in ``accounts``."""
+        return tuple(
+            (index, entry) for index, entry in enumerate(self.accounts) if isinstance(entry, OrganizationsTarget)
+        )
+
+    @property
+    def static_targets(self) -> tuple[StaticTarget, ...]:
+        """``(account id, region)`` of every listed account and region, in manifest order."""
+        return tuple((account.id, region) for _, account in self.listed_accounts for region in account.regions)
 
 
 class LambdaSmokeTest(StrictModel):
@@ -143,6 +108,9 @@ class Manifest(StrictModel):
     :param parameters: default layer of stack parameters.
     :param environments: deployment stages, in deploy order.
     :param smoke_tests: checks run against each deployed stack.
+    :param stack_options: CloudFormation settings of every stack (tags, termination protection, stack policy,
+        notifications, rollback triggers); each environment may replace them key by key.
+    :param refresh: a scheduled refresh of some environments' stacks.
     """
 
     version: ManifestVersion
@@ -158,12 +126,18 @@ class Manifest(StrictModel):
         tuple[Environment, ...], Field(min_length=1), unique("environment name", key=lambda env: env.name)
     ]
     smoke_tests: Annotated[tuple[SmokeTest, ...], unique("smoke test name", key=lambda test: test.name)] = ()
+    stack_options: StackOptions = StackOptions()
+    refresh: Refresh | None = None
 
     _source: Path | None = PrivateAttr(default=None)
 
     @classmethod
     def from_data(cls, data: Any, *, source: Path | None = None) -> Manifest:
-        """Validate parsed YAML data (lists or tuples); with ``source``, the template must exist beside it."""
+        """Validate parsed YAML data (lists or tuples).
+
+        With ``source``, the template and stack policy files are found relative to its folder (and the template
+        must exist); without, stack policy files are found relative to the working directory.
+        """
         context = {"base_dir": source.parent} if source is not None else None
         manifest = cls.model_validate(_lists_to_tuples(data), context=context)
         manifest._source = source
@@ -181,23 +155,25 @@ class Manifest(StrictModel):
             return Path(self.template)
         return (self._source.parent / self.template).resolve()
 
-    def deploy_role_for(self, environment: Environment) -> DeployRole | None:
-        """The environment's own deploy role, else the manifest's default."""
-        return environment.deploy_role or self.deploy_role
+    def deploy_role_for(self, environment: Environment, account: AccountEntry | None = None) -> DeployRole | None:
+        """The account entry's own deploy role, else the environment's, else the manifest's default."""
+        own = account.deploy_role if account is not None else None
+        return own or environment.deploy_role or self.deploy_role
 
     def parameter_layers(
-        self, environment: Environment, account: AccountTarget, region: str
+        self, environment: Environment, account: AccountEntry, region: str
     ) -> tuple[ParameterLayer, ...]:
-        """Parameter layers of one target, lowest priority first (a later layer wins).
-
-        ``region`` is unused in v1; it is here so that a region layer can be added without changing callers.
-        """
-        del region
+        """Parameter layers of one target, lowest priority first (a later layer wins)."""
         return (
             ("default", self.parameters),
             ("environment", environment.parameters),
             ("account", account.parameters),
+            ("region", account.region_layer(region)),
         )
+
+    def stack_options_for(self, environment: Environment) -> StackOptions:
+        """The manifest's stack options with the environment's replacing them key by key."""
+        return self.stack_options.merged(environment.stack_options)
 
 
 def _lists_to_tuples(data: Any) -> Any:

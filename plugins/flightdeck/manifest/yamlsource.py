@@ -72,7 +72,13 @@ def parse_yaml(text: str, file: str) -> YamlSource:
 
     :raises ManifestError: on a syntax error.
     """
-    loader = PositionLoader(text)
+    try:
+        loader = PositionLoader(text)
+    except yaml.reader.ReaderError as err:  # a character YAML does not allow, found before parsing starts
+        line = text.count("\n", 0, err.position) + 1
+        column = err.position - (text.rfind("\n", 0, err.position) + 1) + 1
+        message = f"YAML does not allow the character U+{err.character:04X} here; remove it"
+        raise ManifestError([ManifestIssue(file, line, column, "", message)]) from err
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as err:

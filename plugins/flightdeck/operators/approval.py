@@ -31,6 +31,8 @@ class ReleaseGateOperator(ApprovalOperator):
     :param application: application name.
     :param approvers: Airflow user names allowed to answer.
     :param response_timeout_seconds: how long to wait for an answer; ``None`` waits forever.
+    :param approve_on_timeout: a timeout approves (the manifest's ``on_timeout: approve``); by default it rejects.
+    :param skip_when_unchanged: pass without a person when no target has a change (``auto_approve`` not never).
     :param change_set_task_id: the mapped task whose XComs describe the environment's change sets.
     :param aws_conn_id: Airflow connection of the orchestrator (to delete change sets on reject).
     :param targets: the environment's targets by label.
@@ -46,6 +48,8 @@ class ReleaseGateOperator(ApprovalOperator):
         approvers: list[str],
         response_timeout_seconds: int | None,
         change_set_task_id: str,
+        approve_on_timeout: bool = False,
+        skip_when_unchanged: bool = True,
         aws_conn_id: str | None,
         targets: Mapping[str, Target],
         **kwargs: Any,
@@ -55,6 +59,8 @@ class ReleaseGateOperator(ApprovalOperator):
             subject=f"Release {application} to {environment}",
             fail_on_reject=True,
             response_timeout=timeout,
+            # Without defaults a timeout fails the gate (reject); with them the scheduler answers Approve.
+            defaults=[ApprovalOperator.APPROVE] if approve_on_timeout else None,
             assigned_users=[{"id": user, "name": user} for user in approvers],
             **kwargs,
         )
@@ -62,12 +68,13 @@ class ReleaseGateOperator(ApprovalOperator):
         self.application = application
         self.approvers = approvers
         self.change_set_task_id = change_set_task_id
+        self.skip_when_unchanged = skip_when_unchanged
         self.aws_conn_id = aws_conn_id
         self.targets = targets
 
     def execute(self, context: Context) -> Any:
         change_sets = self._change_sets(context)
-        if all(change_set["is_empty"] for change_set in change_sets):
+        if self.skip_when_unchanged and all(change_set["is_empty"] for change_set in change_sets):
             raise AirflowSkipException(f"No changes in any {self.environment} target: nothing to approve.")
         triggered_by = context["dag_run"].triggering_user_name
         allowed = [user for user in self.approvers if user != triggered_by]
@@ -97,8 +104,8 @@ class ReleaseGateOperator(ApprovalOperator):
             raise FlightdeckError(
                 f"Release to {self.environment} {outcome}: its change sets were deleted and nothing was executed."
             ) from err
-        who = answer["responded_by_user"] or {}
-        self.log.info("Release to %s approved by %s.", self.environment, who.get("name", "?"))
+        who = (answer["responded_by_user"] or {}).get("name") or "nobody: the response timeout passed"
+        self.log.info("Release to %s approved by %s.", self.environment, who)
         return answer
 
     def _change_sets(self, context: Context) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from airflow.sdk import BaseOperator, Context
 
 from flightdeck import naming
 from flightdeck.aws.session import AccountSession, assume_role
+from flightdeck.aws.stack_options import StackOptions
 from flightdeck.errors import FlightdeckError
 from flightdeck.plan import Target
 
@@ -21,6 +22,7 @@ def target_session(target: Target, aws_conn_id: str | None, context: Context) ->
         region=target.region,
         external_id=target.external_id,
         session_name=naming.sts_session_name(context["dag"].dag_id, context["run_id"], target.account_id),
+        duration_seconds=target.session_duration_seconds,
     )
 
 
@@ -60,6 +62,18 @@ class TargetOperator(BaseOperator):
             raise FlightdeckError(
                 f"Target {self.target_label} is no longer in the manifest; clear the whole environment instead."
             ) from None
+
+    @property
+    def stack_options(self) -> StackOptions:
+        """The target's stack options (notifications, rollback triggers, protection, policy)."""
+        target = self.target
+        return StackOptions(
+            termination_protection=target.termination_protection,
+            stack_policy_json=target.stack_policy_json,
+            notification_arns=target.notification_arns,
+            rollback_alarms=target.rollback_alarms,
+            rollback_monitoring_minutes=target.rollback_monitoring_minutes,
+        )
 
     def target_session(self, context: Context) -> AccountSession:
         """Assume the target's deploy role."""

@@ -11,7 +11,7 @@ from airflow.sdk import Context
 
 from flightdeck import naming
 from flightdeck.aws.cloudformation import create_change_set, describe_stack
-from flightdeck.aws.parameters import resolve_parameters
+from flightdeck.aws.parameters import resolve_parameters_with_versions
 from flightdeck.operators.base import TargetOperator
 
 
@@ -40,7 +40,8 @@ class CreateChangeSetOperator(TargetOperator):
         run_id = context["run_id"]
         session = self.target_session(context)
         sources = [(p.name, p.kind, p.value) for p in target.parameters]
-        parameters = resolve_parameters(session, sources, release={"version": version, "run_id": run_id})
+        resolved = resolve_parameters_with_versions(session, sources, release={"version": version, "run_id": run_id})
+        parameters = resolved.values
         deployed = describe_stack(session, target.stack_name)
         tags = release_tags(target.tags, version, run_id, deployed.tags if deployed else {})
         change_set = create_change_set(
@@ -53,6 +54,7 @@ class CreateChangeSetOperator(TargetOperator):
             capabilities=self.capabilities,
             execution_role_arn=target.execution_role_arn,
             description=f"{self.application} {version} ({run_id})",
+            options=self.stack_options,
         )
         summary = ", ".join(f"{c.action} {c.logical_id}" for c in change_set.changes) or "no changes"
         self.log.info("Change set %s on %s: %s", change_set.id, target.label, summary)
@@ -64,6 +66,8 @@ class CreateChangeSetOperator(TargetOperator):
             "version": version,
             "digest": package["digest"],
             "parameters_sha256": _digest(parameters),
+            # Which version of each SSM parameter and secret was used: never a value.
+            "parameter_versions": resolved.versions,
         }
 
 

@@ -8,6 +8,7 @@ from airflow.sdk import Context
 from airflow.sdk.exceptions import AirflowSkipException
 
 from flightdeck.aws.cloudformation import execute_change_set
+from flightdeck.aws.stack_options import apply_stack_options
 from flightdeck.operators.base import TargetOperator
 
 
@@ -26,10 +27,12 @@ class ExecuteChangeSetOperator(TargetOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         change_set = self.pull_own_index(context, self.change_set_task_id)
         target = self.target
+        session = self.target_session(context)
         if change_set["is_empty"]:
+            # Protection and stack policy are not part of a change set: apply them even when nothing changed.
+            apply_stack_options(session, stack_name=target.stack_name, options=self.stack_options)
             raise AirflowSkipException(f"{target.label}: no changes to {target.stack_name}; nothing to execute.")
-        stack = execute_change_set(
-            self.target_session(context), stack_name=target.stack_name, change_set_id=change_set["id"]
-        )
+        stack = execute_change_set(session, stack_name=target.stack_name, change_set_id=change_set["id"])
+        apply_stack_options(session, stack_name=target.stack_name, options=self.stack_options)
         self.log.info("%s: stack %s is %s", target.label, stack.name, stack.status)
         return {"status": stack.status, "outputs": stack.outputs}

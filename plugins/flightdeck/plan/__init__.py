@@ -3,26 +3,35 @@
 from __future__ import annotations
 
 from flightdeck.plan.builder import APPLICATION_TAG, ENVIRONMENT_TAG, build_plan
+from flightdeck.plan.document import environment_tasks, plan_document
 from flightdeck.plan.models import (
+    AccountSelector,
     Approval,
     EnvironmentPlan,
     ParameterSource,
+    Refresh,
     ReleasePlan,
     SmokeCheck,
     Target,
+    WavePlan,
 )
 from flightdeck.plan.render import describe, format_duration
 
 __all__ = [
     "APPLICATION_TAG",
     "ENVIRONMENT_TAG",
+    "AccountSelector",
     "Approval",
     "EnvironmentPlan",
     "ParameterSource",
+    "Refresh",
     "ReleasePlan",
     "SmokeCheck",
     "Target",
+    "WavePlan",
     "build_plan",
     "describe",
+    "environment_tasks",
     "format_duration",
+    "plan_document",
 ]

@@ -6,13 +6,30 @@ import json
 
 from flightdeck import naming
 from flightdeck.errors import PlanError
-from flightdeck.manifest import AccountTarget, Environment, Manifest, SmokeTest
+from flightdeck.manifest import (
+    AccountEntry,
+    Environment,
+    Manifest,
+    OrganizationsTarget,
+    SmokeTest,
+    StackOptions,
+    WaveAssignment,
+    assign_waves,
+)
 from flightdeck.plan.models import (
     Approval,
     EnvironmentPlan,
-    ParameterSource,
+    Refresh,
     ReleasePlan,
     SmokeCheck,
+    WavePlan,
+)
+from flightdeck.plan.target import (
+    ACCOUNT_PLACEHOLDER,
+    REFERENCE_KINDS,
+    REGION_PLACEHOLDER,
+    AccountSelector,
+    ParameterSource,
     Target,
 )
 
@@ -28,6 +45,7 @@ def build_plan(manifest: Manifest) -> ReleasePlan:
     environments = tuple(_environment(manifest, environment) for environment in manifest.environments)
     _check_unique_stacks(environments)
     source = manifest.source_path
+    refresh = manifest.refresh
     return ReleasePlan(
         application=manifest.application,
         description=manifest.description,
@@ -38,51 +56,119 @@ def build_plan(manifest: Manifest) -> ReleasePlan:
         capabilities=tuple(sorted(manifest.capabilities)),
         environments=environments,
         smoke_checks=tuple(_smoke_check(test) for test in manifest.smoke_tests),
+        refresh=Refresh(refresh.schedule, refresh.environments) if refresh is not None else None,
     )
 
 
 def _environment(manifest: Manifest, environment: Environment) -> EnvironmentPlan:
     approval = environment.approval
+    options = manifest.stack_options_for(environment)
+    targets = tuple(
+        _target(manifest, environment, account, account.id, region, options=options)
+        for _, account in environment.listed_accounts
+        for region in account.regions
+    )
+    assignments, problems = assign_waves(
+        environment.waves, environment.static_targets, selectors=bool(environment.selectors), at=()
+    )
+    if problems:
+        raise PlanError(f"environment {environment.name}: {problems[0].message}")
     return EnvironmentPlan(
         name=environment.name,
         approval=Approval(
             required=approval.required,
             approvers=approval.approvers,
             timeout_seconds=approval.timeout_seconds,
+            on_timeout=approval.on_timeout,
+            auto_approve=approval.auto_approve,
         ),
-        targets=tuple(
-            _target(manifest, environment, account, region)
-            for account in environment.accounts
-            for region in account.regions
-        ),
+        targets=targets,
+        waves=tuple(_wave(environment, assignment) for assignment in assignments),
+        selectors=tuple(_selector(manifest, environment, entry, options) for _, entry in environment.selectors),
     )
 
 
-def _target(manifest: Manifest, environment: Environment, account: AccountTarget, region: str) -> Target:
-    role = manifest.deploy_role_for(environment)
+def _wave(environment: Environment, assignment: WaveAssignment) -> WavePlan:
+    wave = assignment.wave
+    return WavePlan(
+        name=wave.name,
+        labels=tuple(naming.target_label(environment.name, account, region) for account, region in assignment.targets),
+        max_concurrent=wave.max_concurrent,
+        failure_tolerance_count=wave.failure_tolerance_count,
+        failure_tolerance_percent=wave.failure_tolerance_percent,
+        bake_time_seconds=wave.bake_time_seconds,
+    )
+
+
+def _selector(
+    manifest: Manifest, environment: Environment, entry: OrganizationsTarget, options: StackOptions
+) -> AccountSelector:
+    selection = entry.organizations
+    return AccountSelector(
+        ou_path=selection.ou_path,
+        tags=tuple(sorted(selection.tags.items())),
+        exclude=selection.exclude,
+        regions=entry.regions,
+        template=_target(manifest, environment, entry, ACCOUNT_PLACEHOLDER, REGION_PLACEHOLDER, options=options),
+    )
+
+
+def _target(
+    manifest: Manifest,
+    environment: Environment,
+    entry: AccountEntry,
+    account_id: str,
+    region: str,
+    *,
+    options: StackOptions,
+) -> Target:
+    """The target of one account and region; for a selector, ``{account_id}`` and ``{region}`` stay in place."""
+    role = manifest.deploy_role_for(environment, entry)
     if role is None:
         raise PlanError(f"environment {environment.name} has no deploy_role and the manifest sets no default")
-    try:
-        stack_name = naming.stack_name(manifest.stack_name, manifest.application, environment.name, account.id, region)
-    except ValueError as err:
-        raise PlanError(f"{naming.target_label(environment.name, account.id, region)}: {err}") from err
+    values = {
+        "application": manifest.application,
+        "environment": environment.name,
+        "account_id": account_id,
+        "region": region,
+    }
     merged: dict[str, ParameterSource] = {}
-    for layer, parameters in manifest.parameter_layers(environment, account, region):
+    for layer, parameters in manifest.parameter_layers(environment, entry, region):
         for name, value in parameters.items():
-            merged[name] = ParameterSource(name=name, kind=value.kind, value=value.value, layer=layer)
-    tags = {APPLICATION_TAG: manifest.application, ENVIRONMENT_TAG: environment.name}
+            text = naming.fill_placeholders(value.value, values) if value.kind in REFERENCE_KINDS else value.value
+            merged[name] = ParameterSource(name=name, kind=value.kind, value=text, layer=layer)
+    tags = {**options.tags, APPLICATION_TAG: manifest.application, ENVIRONMENT_TAG: environment.name}
+    triggers = options.rollback_triggers
     return Target(
         environment=environment.name,
-        account_id=account.id,
+        account_id=account_id,
         region=region,
-        stack_name=stack_name,
-        deploy_role_arn=naming.role_arn(role.name, account.id),
-        execution_role_arn=naming.role_arn(role.execution_role, account.id),
+        stack_name=_stack_name(manifest, values),
+        deploy_role_arn=naming.role_arn(role.name, account_id),
+        execution_role_arn=naming.role_arn(role.execution_role, account_id),
         external_id=role.external_id,
-        artifact_bucket=naming.artifact_bucket(account.id, region),
+        artifact_bucket=naming.artifact_bucket(account_id, region),
         parameters=tuple(merged[name] for name in sorted(merged)),
         tags=tuple(sorted(tags.items())),
+        session_duration_seconds=role.session_duration_seconds,
+        stack_tags=tuple(sorted(options.tags.items())),
+        termination_protection=options.termination_protection,
+        stack_policy_json=options.stack_policy_json,
+        notification_arns=tuple(naming.fill_placeholders(arn, values) for arn in options.notification_arns),
+        rollback_alarms=tuple(naming.fill_placeholders(arn, values) for arn in triggers.alarms),
+        rollback_monitoring_minutes=triggers.monitoring_minutes,
     )
+
+
+def _stack_name(manifest: Manifest, values: dict[str, str]) -> str:
+    """The stack name; checked unless it is a selector's template (checked then with a sample account)."""
+    if values["account_id"] == ACCOUNT_PLACEHOLDER:
+        return naming.fill_placeholders(manifest.stack_name, values)
+    try:
+        return naming.stack_name(manifest.stack_name, **values)
+    except ValueError as err:
+        label = naming.target_label(values["environment"], values["account_id"], values["region"])
+        raise PlanError(f"{label}: {err}") from err
 
 
 def _smoke_check(test: SmokeTest) -> SmokeCheck:

@@ -5,101 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from flightdeck import naming
+from flightdeck.plan.target import AccountSelector, ParameterSource, Target
 
-ParameterKind = Literal["literal", "ssm", "release"]
-ParameterLayerName = Literal["default", "environment", "account"]
 ExpectValue = str | int | float | bool | None
 
-
-@dataclass(frozen=True)
-class ParameterSource:
-    """Where one stack parameter's value comes from.
-
-    :param name: the template parameter.
-    :param kind: ``literal``, ``ssm`` (value is a Parameter Store path in the target account) or ``release``
-        (value is ``version`` or ``run_id``).
-    :param value: the literal, the SSM path or the release field.
-    :param layer: the manifest layer that set it: ``default``, ``environment`` or ``account``.
-    """
-
-    name: str
-    kind: ParameterKind
-    value: str
-    layer: ParameterLayerName = "default"
-
-    def to_dict(self) -> dict[str, str]:
-        """A JSON-safe dict."""
-        return {"name": self.name, "kind": self.kind, "value": self.value, "layer": self.layer}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ParameterSource:
-        """The inverse of :meth:`to_dict`."""
-        return cls(name=data["name"], kind=data["kind"], value=data["value"], layer=data.get("layer", "default"))
-
-
-@dataclass(frozen=True)
-class Target:
-    """One stack in one account and region: everything a mapped task instance needs.
-
-    :param environment: environment name.
-    :param account_id: 12-digit account id.
-    :param region: region code.
-    :param stack_name: CloudFormation stack name.
-    :param deploy_role_arn: role assumed in the target account.
-    :param execution_role_arn: role CloudFormation acts as.
-    :param external_id: ExternalId for assuming the deploy role.
-    :param artifact_bucket: bucket for packaged templates in the target account and region.
-    :param parameters: merged parameters, sorted by name.
-    :param tags: stack tags, sorted by key (run-time tags are added by the operators).
-    """
-
-    environment: str
-    account_id: str
-    region: str
-    stack_name: str
-    deploy_role_arn: str
-    execution_role_arn: str
-    external_id: str
-    artifact_bucket: str
-    parameters: tuple[ParameterSource, ...]
-    tags: tuple[tuple[str, str], ...]
-
-    @property
-    def label(self) -> str:
-        """``environment/account_id/region``."""
-        return naming.target_label(self.environment, self.account_id, self.region)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-safe dict: the argument of each mapped task instance."""
-        return {
-            "environment": self.environment,
-            "account_id": self.account_id,
-            "region": self.region,
-            "stack_name": self.stack_name,
-            "deploy_role_arn": self.deploy_role_arn,
-            "execution_role_arn": self.execution_role_arn,
-            "external_id": self.external_id,
-            "artifact_bucket": self.artifact_bucket,
-            "parameters": [parameter.to_dict() for parameter in self.parameters],
-            "tags": dict(self.tags),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Target:
-        """The inverse of :meth:`to_dict` (also after a JSON round trip)."""
-        return cls(
-            environment=data["environment"],
-            account_id=data["account_id"],
-            region=data["region"],
-            stack_name=data["stack_name"],
-            deploy_role_arn=data["deploy_role_arn"],
-            execution_role_arn=data["execution_role_arn"],
-            external_id=data["external_id"],
-            artifact_bucket=data["artifact_bucket"],
-            parameters=tuple(ParameterSource.from_dict(item) for item in data["parameters"]),
-            tags=tuple(sorted(data["tags"].items())),
-        )
+__all__ = [
+    "AccountSelector",
+    "Approval",
+    "EnvironmentPlan",
+    "ParameterSource",
+    "Refresh",
+    "ReleasePlan",
+    "SmokeCheck",
+    "Target",
+    "WavePlan",
+]
 
 
 @dataclass(frozen=True)
@@ -109,11 +29,65 @@ class Approval:
     :param required: whether to wait for a person.
     :param approvers: Airflow user names allowed to approve.
     :param timeout_seconds: how long to wait, None for ever.
+    :param on_timeout: what a timeout means: ``reject`` or ``approve``.
+    :param auto_approve: when the gate passes without a person: ``never``, ``empty`` (every change set of the
+        environment is empty) or ``benign``.
     """
 
     required: bool
     approvers: tuple[str, ...]
     timeout_seconds: int | None
+    on_timeout: Literal["reject", "approve"] = "reject"
+    auto_approve: Literal["never", "empty", "benign"] = "empty"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict."""
+        return {
+            "required": self.required,
+            "approvers": list(self.approvers),
+            "timeout_seconds": self.timeout_seconds,
+            "on_timeout": self.on_timeout,
+            "auto_approve": self.auto_approve,
+        }
+
+
+@dataclass(frozen=True)
+class WavePlan:
+    """A group of an environment's targets deployed together; waves run one after the other.
+
+    :param name: wave name.
+    :param labels: labels of its targets, in manifest order (accounts selected at run time join the last wave).
+    :param max_concurrent: how many targets deploy at once, None for all.
+    :param failure_tolerance_count: failed targets tolerated before the environment stops (0: the first failure
+        stops it); None when the tolerance is a percentage.
+    :param failure_tolerance_percent: failed targets tolerated, as a percentage of the wave; None when it is a
+        count.
+    :param bake_time_seconds: how long to wait after the wave before the next one starts.
+    """
+
+    name: str
+    labels: tuple[str, ...]
+    max_concurrent: int | None = None
+    failure_tolerance_count: int | None = 0
+    failure_tolerance_percent: int | None = None
+    bake_time_seconds: int = 0
+
+    @property
+    def needs_check(self) -> bool:
+        """Whether a check follows the wave: it tolerates some failures, or bakes before the next wave."""
+        tolerates = self.failure_tolerance_percent is not None or bool(self.failure_tolerance_count)
+        return tolerates or self.bake_time_seconds > 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict."""
+        return {
+            "name": self.name,
+            "labels": list(self.labels),
+            "max_concurrent": self.max_concurrent,
+            "failure_tolerance_count": self.failure_tolerance_count,
+            "failure_tolerance_percent": self.failure_tolerance_percent,
+            "bake_time_seconds": self.bake_time_seconds,
+        }
 
 
 @dataclass(frozen=True)
@@ -122,12 +96,16 @@ class EnvironmentPlan:
 
     :param name: environment name.
     :param approval: the gate before executing.
-    :param targets: the stacks to deploy.
+    :param targets: the stacks to deploy in the accounts listed by id.
+    :param waves: the targets grouped into waves, deployed in this order.
+    :param selectors: accounts selected from AWS Organizations at run time.
     """
 
     name: str
     approval: Approval
     targets: tuple[Target, ...]
+    waves: tuple[WavePlan, ...] = ()
+    selectors: tuple[AccountSelector, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,6 +153,22 @@ class SmokeCheck:
 
 
 @dataclass(frozen=True)
+class Refresh:
+    """A scheduled refresh of deployed stacks.
+
+    :param schedule: cron expression (UTC) or preset like ``@daily``.
+    :param environments: the environments refreshed, in manifest order of the list.
+    """
+
+    schedule: str
+    environments: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict."""
+        return {"schedule": self.schedule, "environments": list(self.environments)}
+
+
+@dataclass(frozen=True)
 class ReleasePlan:
     """Everything one release DAG does, in order.
 
@@ -187,6 +181,7 @@ class ReleasePlan:
     :param capabilities: CloudFormation capabilities, sorted.
     :param environments: environments in deploy order.
     :param smoke_checks: checks run after each target is deployed, in manifest order.
+    :param refresh: the scheduled refresh, if any.
     """
 
     application: str
@@ -198,6 +193,7 @@ class ReleasePlan:
     capabilities: tuple[str, ...]
     environments: tuple[EnvironmentPlan, ...]
     smoke_checks: tuple[SmokeCheck, ...]
+    refresh: Refresh | None = None
 
     @property
     def targets(self) -> tuple[Target, ...]:

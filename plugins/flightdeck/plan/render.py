@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import json
 
-from flightdeck.plan.models import Approval, ParameterSource, ReleasePlan, SmokeCheck, Target
+from flightdeck.plan.document import environment_tasks
+from flightdeck.plan.models import Approval, EnvironmentPlan, ReleasePlan, SmokeCheck, WavePlan
+from flightdeck.plan.target import AccountSelector, ParameterSource, Target
 
 _UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+_SOURCES = {
+    "ssm": "Parameter Store, target account",
+    "secretsmanager": "Secrets Manager, target account; the value is never shown",
+    "release": "set by the run",
+}
 
 
 def describe(plan: ReleasePlan) -> str:
-    """The plan as text: per environment, per target, the stack, roles and each parameter with its layer."""
+    """The plan as text: per environment its approval, waves, targets with every setting, and its tasks."""
     lines = [f"Release plan for {plan.application} (DAG {plan.dag_id})"]
     if plan.description:
         lines.append(f"  {plan.description}")
@@ -20,16 +27,11 @@ def describe(plan: ReleasePlan) -> str:
         f"  connection:   {plan.aws_conn_id}",
         f"  capabilities: {', '.join(plan.capabilities) or '-'}",
     ]
+    if plan.refresh is not None:
+        lines.append(f"  refresh:      {plan.refresh.schedule} (UTC) of {', '.join(plan.refresh.environments)}")
     count = len(plan.environments)
     for number, environment in enumerate(plan.environments, start=1):
-        targets = len(environment.targets)
-        lines += [
-            "",
-            f"Environment {number}/{count}: {environment.name} "
-            f"({targets} target{'s' if targets != 1 else ''}; {_approval(environment.approval)})",
-        ]
-        for target in environment.targets:
-            lines += _target(target)
+        lines += ["", *_environment(environment, f"{number}/{count}")]
     lines += ["", f"Smoke tests after each target: {len(plan.smoke_checks) or 'none'}"]
     for check in plan.smoke_checks:
         lines += _smoke_check(check)
@@ -44,6 +46,29 @@ def format_duration(seconds: int) -> str:
     return f"{seconds}s"  # pragma: no cover - the loop always ends at seconds
 
 
+def _environment(environment: EnvironmentPlan, number: str) -> list[str]:
+    targets = len(environment.targets)
+    lines = [
+        f"Environment {number}: {environment.name} "
+        f"({targets} target{'s' if targets != 1 else ''}; {_approval(environment.approval)})"
+    ]
+    if environment.approval.required:
+        lines.append(f"  approval rules: {_approval_rules(environment.approval)}")
+    by_label = {target.label: target for target in environment.targets}
+    waves = environment.waves or (WavePlan("all", tuple(by_label)),)  # a plan built by hand may have none
+    for index, wave in enumerate(waves, start=1):
+        lines.append(f"  Wave {index}/{len(waves)}: {wave.name} ({_pace(wave)})")
+        for label in wave.labels:
+            lines += _target(by_label[label], indent="    ")
+    if environment.selectors:
+        lines.append("  Accounts resolved at run time (they join the last wave):")
+        for selector in environment.selectors:
+            lines += _selector(selector)
+    lines.append("  Tasks:")
+    lines += [f"    {task}" for task in environment_tasks(environment)]
+    return lines
+
+
 def _approval(approval: Approval) -> str:
     if not approval.required:
         return "no approval"
@@ -51,29 +76,74 @@ def _approval(approval: Approval) -> str:
     return f"approval by {', '.join(approval.approvers)}, {timeout}"
 
 
-def _target(target: Target) -> list[str]:
-    lines = [
-        f"  {target.label}",
-        f"    stack:          {target.stack_name}",
-        f"    deploy role:    {target.deploy_role_arn} (external id {target.external_id})",
-        f"    execution role: {target.execution_role_arn}",
-        f"    artifacts:      s3://{target.artifact_bucket}",
-        f"    tags:           {', '.join(f'{key}={value}' for key, value in target.tags)}",
-        "    parameters:" if target.parameters else "    parameters:     none",
+def _approval_rules(approval: Approval) -> str:
+    automatic = {
+        "never": "never approved automatically",
+        "empty": "passes by itself when every change set is empty",
+        "benign": "passes by itself when every change is benign",
+    }[approval.auto_approve]
+    timeout = f"a timeout means {approval.on_timeout}" if approval.timeout_seconds else "waits for an answer"
+    return f"{automatic}; {timeout}"
+
+
+def _pace(wave: WavePlan) -> str:
+    size = len(wave.labels)
+    concurrency = f"{wave.max_concurrent} at a time" if wave.max_concurrent else "all at once"
+    if wave.failure_tolerance_percent is not None:
+        tolerance = f"tolerates {wave.failure_tolerance_percent}% failed"
+    elif wave.failure_tolerance_count:
+        tolerance = f"tolerates {wave.failure_tolerance_count} failed"
+    else:
+        tolerance = "the first failure stops the environment"
+    bake = f"bake {format_duration(wave.bake_time_seconds)}" if wave.bake_time_seconds else "no bake time"
+    return f"{size} target{'s' if size != 1 else ''}; {concurrency}; {tolerance}; {bake}"
+
+
+def _target(target: Target, indent: str, heading: str = "") -> list[str]:
+    rows = [
+        ("stack", target.stack_name),
+        (
+            "deploy role",
+            f"{target.deploy_role_arn} (external id {target.external_id}, "
+            f"sessions of {format_duration(target.session_duration_seconds)})",
+        ),
+        ("execution role", target.execution_role_arn),
+        ("artifacts", f"s3://{target.artifact_bucket}"),
+        ("tags", ", ".join(f"{key}={value}" for key, value in target.tags)),
+        ("protection", f"termination protection {'on' if target.termination_protection else 'off'}"),
     ]
+    if target.stack_policy_json:
+        rows.append(("stack policy", target.stack_policy_json))
+    if target.notification_arns:
+        rows.append(("notifications", ", ".join(target.notification_arns)))
+    if target.rollback_alarms or target.rollback_monitoring_minutes:
+        watch = format_duration(target.rollback_monitoring_minutes * 60) if target.rollback_monitoring_minutes else "0m"
+        alarms = ", ".join(target.rollback_alarms) or "no alarms"
+        rows.append(("rollback", f"on {alarms}, watched for {watch} after an update"))
+    lines = [f"{indent}{heading or target.label}"]
+    lines += [f"{indent}  {f'{name}:':<16}{value}" for name, value in rows]
+    lines.append(f"{indent}  parameters:" if target.parameters else f"{indent}  parameters:     none")
     width = max((len(parameter.name) for parameter in target.parameters), default=0)
     lines += [
-        f"      {parameter.name:<{width}} = {_parameter_value(parameter)}  [{parameter.layer}]"
+        f"{indent}    {parameter.name:<{width}} = {_parameter_value(parameter)}  [{parameter.layer}]"
         for parameter in target.parameters
     ]
     return lines
 
 
+def _selector(selector: AccountSelector) -> list[str]:
+    conditions = [f"under {selector.ou_path}"] if selector.ou_path else []
+    if selector.tags:
+        conditions.append("tagged " + ", ".join(f"{key}={value}" for key, value in selector.tags))
+    if selector.exclude:
+        conditions.append(f"except {', '.join(selector.exclude)}")
+    heading = f"accounts {', '.join(conditions)}; regions {', '.join(selector.regions)}"
+    return _target(selector.template, indent="    ", heading=heading)
+
+
 def _parameter_value(parameter: ParameterSource) -> str:
-    if parameter.kind == "ssm":
-        return f"ssm:{parameter.value} (Parameter Store, target account)"
-    if parameter.kind == "release":
-        return f"release:{parameter.value} (set by the run)"
+    if parameter.kind in _SOURCES:
+        return f"{parameter.kind}:{parameter.value} ({_SOURCES[parameter.kind]})"
     return json.dumps(parameter.value)
 
 

@@ -121,3 +121,11 @@ def test_empty_document() -> None:
 )
 def test_format_path(path: tuple, text: str) -> None:
     assert format_path(path) == text
+
+
+def test_control_character_is_an_issue_with_its_position() -> None:
+    with pytest.raises(ManifestError) as info:
+        parse_yaml("a: 1\nb: x\x1fy\n", "m.yaml")
+    [issue] = info.value.issues
+    assert (issue.file, issue.line, issue.column) == ("m.yaml", 2, 5)
+    assert issue.message == "YAML does not allow the character U+001F here; remove it"

@@ -126,6 +126,25 @@ def test_layers_merge_default_then_environment_then_account(layered: Manifest) -
     )
 
 
+def test_reference_placeholders_are_filled_per_target(tmp_path: Path) -> None:
+    shutil.copy(HELLO_TEMPLATE, tmp_path / "template.yaml")
+    reference = 'Greeting: "ssm:/{application}/{environment}/{account_id}/{region}"'
+    (tmp_path / "shop.yaml").write_text(LAYERED.replace("Greeting: ssm:/shop/greeting", reference))
+    target = build_plan(load_manifest(tmp_path / "shop.yaml")).targets[2]
+    assert target.parameters[1] == ParameterSource(
+        "Greeting", "ssm", "/shop/qa/555555555555/eu-central-1", "environment"
+    )
+
+
+def test_boolean_literals_are_written_as_cloudformation_does(tmp_path: Path) -> None:
+    shutil.copy(HELLO_TEMPLATE, tmp_path / "template.yaml")
+    (tmp_path / "shop.yaml").write_text(
+        LAYERED.replace("LogLevel: INFO", "LogLevel: true").replace("LogLevel: DEBUG", "LogLevel: false")
+    )
+    targets = build_plan(load_manifest(tmp_path / "shop.yaml")).targets
+    assert targets[0].parameters[2] == ParameterSource("LogLevel", "literal", "false", "environment")
+
+
 def test_targets_follow_accounts_then_regions(layered: Manifest) -> None:
     assert [(t.account_id, t.region, t.stack_name) for t in build_plan(layered).targets] == [
         ("444444444444", "us-west-2", "shop-qa-us-west-2"),
@@ -174,6 +193,13 @@ def test_plan_error_without_any_deploy_role() -> None:
     data = _data(text)
     del data["deploy_role"]
     with pytest.raises(PlanError, match="environment qa has no deploy_role"):
+        build_plan(Manifest.from_data(data))
+
+
+def test_plan_error_on_waves_load_manifest_would_refuse() -> None:
+    data = _data(LAYERED)
+    data["environments"][0]["waves"] = [{"name": "a", "targets": ["444444444444"]}]
+    with pytest.raises(PlanError, match="environment qa: target 555555555555/eu-central-1 is in no wave"):
         build_plan(Manifest.from_data(data))
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from flightdeck.plan import Approval, EnvironmentPlan, ParameterSource, ReleasePlan, SmokeCheck, Target
+from flightdeck.plan import Approval, EnvironmentPlan, ParameterSource, ReleasePlan, SmokeCheck, Target, WavePlan
 
 
 def make_target(region: str = "eu-west-1") -> Target:
@@ -41,6 +41,73 @@ def test_target_to_dict_is_json_safe_and_round_trips() -> None:
     assert json.loads(json.dumps(data)) == data
     assert Target.from_dict(data) == target
     assert Target.from_dict(json.loads(json.dumps(data))) == target
+
+
+def test_target_with_stack_options_round_trips() -> None:
+    target = dataclasses.replace(
+        make_target(),
+        parameters=(ParameterSource("D", "secretsmanager", "db:password", "region"),),
+        session_duration_seconds=900,
+        stack_tags=(("team", "web"),),
+        termination_protection=True,
+        stack_policy_json='{"Statement":[]}',
+        notification_arns=("arn:aws:sns:eu-west-1:012345678901:t",),
+        rollback_alarms=("arn:aws:cloudwatch:eu-west-1:012345678901:alarm:a",),
+        rollback_monitoring_minutes=10,
+    )
+    data = json.loads(json.dumps(target.to_dict()))
+    assert (data["stack_tags"], data["termination_protection"], data["rollback_monitoring_minutes"]) == (
+        {"team": "web"},
+        True,
+        10,
+    )
+    assert Target.from_dict(data) == target
+
+
+def test_target_dict_written_before_stack_options_still_reads() -> None:
+    data = make_target().to_dict()
+    for key in ("session_duration_seconds", "stack_tags", "termination_protection", "stack_policy_json"):
+        del data[key]
+    for key in ("notification_arns", "rollback_alarms", "rollback_monitoring_minutes"):
+        del data[key]
+    target = Target.from_dict(data)
+    assert target == make_target()
+    assert (target.session_duration_seconds, target.stack_policy_json, target.rollback_alarms) == (3600, "", ())
+
+
+def test_wave_and_approval_defaults_and_dicts() -> None:
+    wave = WavePlan("all", ("dev/012345678901/eu-west-1",))
+    assert wave.to_dict() == {
+        "name": "all",
+        "labels": ["dev/012345678901/eu-west-1"],
+        "max_concurrent": None,
+        "failure_tolerance_count": 0,
+        "failure_tolerance_percent": None,
+        "bake_time_seconds": 0,
+    }
+    approval = Approval(required=True, approvers=("a",), timeout_seconds=60)
+    assert approval.to_dict() == {
+        "required": True,
+        "approvers": ["a"],
+        "timeout_seconds": 60,
+        "on_timeout": "reject",
+        "auto_approve": "empty",
+    }
+    assert EnvironmentPlan("dev", approval, ()).waves == ()
+
+
+@pytest.mark.parametrize(
+    ("wave", "needs_check"),
+    [
+        (WavePlan("w", ()), False),
+        (WavePlan("w", (), max_concurrent=3), False),
+        (WavePlan("w", (), failure_tolerance_count=1), True),
+        (WavePlan("w", (), failure_tolerance_count=None, failure_tolerance_percent=0), True),
+        (WavePlan("w", (), bake_time_seconds=60), True),
+    ],
+)
+def test_wave_needs_a_check_when_it_tolerates_or_bakes(wave: WavePlan, needs_check: bool) -> None:
+    assert wave.needs_check is needs_check
 
 
 def test_smoke_check_round_trips() -> None:

@@ -1,0 +1,61 @@
+"""The end of a wave: enforce its failure tolerance, then bake before the next wave starts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from airflow.providers.standard.triggers.temporal import DateTimeTrigger
+from airflow.sdk import BaseOperator, Context, timezone
+
+from flightdeck.errors import FlightdeckError
+from flightdeck.waves import tolerance_exceeded, wave_outcome
+
+
+class WaveCheckOperator(BaseOperator):
+    """Runs when every target of a wave is done: fails if too many targets failed, else waits ``bake_time``.
+
+    :param wave: ``<environment>/<wave>`` for messages.
+    :param labels: the wave's target labels, in map-index order.
+    :param task_ids: the wave's mapped tasks (every target runs each of them).
+    :param failure_tolerance_count: failed targets tolerated (None when a percentage is set).
+    :param failure_tolerance_percent: failed targets tolerated, as a percentage of the wave.
+    :param bake_time_seconds: how long to wait after a healthy wave.
+    """
+
+    ui_color = "#eeeeee"
+
+    def __init__(
+        self,
+        *,
+        wave: str,
+        labels: Sequence[str],
+        task_ids: Sequence[str],
+        failure_tolerance_count: int | None,
+        failure_tolerance_percent: int | None,
+        bake_time_seconds: int,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(trigger_rule="all_done", **kwargs)
+        self.wave = wave
+        self.labels = list(labels)
+        self.wave_task_ids = list(task_ids)
+        self.failure_tolerance_count = failure_tolerance_count
+        self.failure_tolerance_percent = failure_tolerance_percent
+        self.bake_time_seconds = bake_time_seconds
+
+    def execute(self, context: Context) -> None:
+        ti = context["ti"]
+        states = ti.get_task_states(dag_id=ti.dag_id, task_ids=self.wave_task_ids, run_ids=[ti.run_id])
+        outcome = wave_outcome(states.get(ti.run_id, {}), self.wave_task_ids, self.labels)
+        self.log.info("Wave %s: %s", self.wave, outcome.summary())
+        if tolerance_exceeded(outcome, self.failure_tolerance_count, self.failure_tolerance_percent):
+            raise FlightdeckError(f"Wave {self.wave} failed beyond its tolerance: {outcome.summary()}")
+        if self.bake_time_seconds:
+            self.log.info("Baking %s for %d s before the next wave", self.wave, self.bake_time_seconds)
+            moment = timezone.utcnow() + timedelta(seconds=self.bake_time_seconds)
+            self.defer(trigger=DateTimeTrigger(moment=moment), method_name="execute_complete")
+
+    def execute_complete(self, context: Context, event: Any = None) -> None:
+        self.log.info("Wave %s baked.", self.wave)
