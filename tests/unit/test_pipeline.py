@@ -78,18 +78,25 @@ def test_dag_size_does_not_grow_with_targets(tmp_path: Path) -> None:
     assert growth_per_target < 200
 
 
-def test_broken_manifest_does_not_stop_the_others(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    manifests = tmp_path / "manifests"
-    apps = tmp_path / "apps"
-    shutil.copytree(HELLO.parent.parent / "apps", apps)
-    manifests.mkdir()
-    shutil.copy(HELLO, manifests / "hello.yaml")
-    broken = (
-        HELLO.read_text()
-        .replace("application: hello", "application: other")
-        .replace('- id: "111111111111"', "- id: 111111111111")
-    )
-    (manifests / "other.yaml").write_text(broken)
+BROKEN = (
+    HELLO.read_text()
+    .replace("application: hello", "application: other")
+    .replace('- id: "111111111111"', "- id: 111111111111")
+)
+
+
+@pytest.fixture
+def manifests(tmp_path: Path) -> Path:
+    """A folder with the valid hello manifest and other.yaml, whose account id is written as a number."""
+    shutil.copytree(HELLO.parent.parent / "apps", tmp_path / "apps")
+    folder = tmp_path / "manifests"
+    folder.mkdir()
+    shutil.copy(HELLO, folder / "hello.yaml")
+    (folder / "other.yaml").write_text(BROKEN)
+    return folder
+
+
+def test_broken_manifest_does_not_stop_the_others(manifests: Path, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.ERROR):
         dags = load_release_dags(manifests)
     assert list(dags) == ["release__hello"]
@@ -98,20 +105,10 @@ def test_broken_manifest_does_not_stop_the_others(tmp_path: Path, caplog: pytest
 
 
 def test_broken_manifest_is_an_import_error_and_the_others_still_load(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    manifests: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from airflow.dag_processing.dagbag import DagBag
 
-    manifests = tmp_path / "manifests"
-    shutil.copytree(HELLO.parent.parent / "apps", tmp_path / "apps")
-    manifests.mkdir()
-    shutil.copy(HELLO, manifests / "hello.yaml")
-    broken = (
-        HELLO.read_text()
-        .replace("application: hello", "application: other")
-        .replace('- id: "111111111111"', "- id: 111111111111")
-    )
-    (manifests / "other.yaml").write_text(broken)
     monkeypatch.setenv("FLIGHTDECK_MANIFESTS_DIR", str(manifests))
 
     bag = DagBag(dag_folder=str(ROOT / "dags"))
@@ -119,7 +116,7 @@ def test_broken_manifest_is_an_import_error_and_the_others_still_load(
     assert list(bag.dags) == ["release__hello"]
     [(error_file, message)] = bag.import_errors.items()
     assert error_file.endswith("release_manifest_errors.py")
-    line = broken.splitlines().index("      - id: 111111111111") + 1
+    line = BROKEN.splitlines().index("      - id: 111111111111") + 1
     assert f"{manifests / 'other.yaml'}:{line}:13: environments[0].accounts[0].id:" in message
     assert "quote it" in message
 
