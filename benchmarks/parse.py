@@ -28,6 +28,7 @@ def manifest_text(targets: int) -> str:
     data = yaml.safe_load(MANIFEST.read_text())
     data["template"] = str((MANIFEST.parent / data["template"]).resolve())
     accounts = -(-targets // len(REGIONS))
+    data["environments"][-1].pop("waves", None)  # one wave of every target
     data["environments"][-1]["accounts"] = [
         {"id": f"{400000000000 + i:012d}", "regions": REGIONS[: min(len(REGIONS), targets - i * len(REGIONS))]}
         for i in range(accounts)

@@ -93,9 +93,15 @@ def _cloudformation(target: Target) -> Any:
 def test_approved_release_deploys_every_target(scenario: Scenario, plan: ReleasePlan, stack: Stack) -> None:
     outcome = scenario.outcomes["approved"]
     assert outcome.state == "success", outcome.task_instances
-    assert outcome.gate_answers == {"prod.approve": "Approve"}
+    assert outcome.gate_answers == {"prod.canary.approve": "Approve", "prod.rest.approve": "Approve"}
     # Separation of duties: the release manager is an approver but may not approve their own run.
-    assert scenario.refusals == [403]
+    assert scenario.refusals == [403, 403]
+    # The rest of prod started only after the canary's smoke test passed and it baked.
+    by_id = {(ti["task_id"], ti.get("rendered_map_index")): ti for ti in outcome.task_instances}
+    baked = by_id[("prod.canary.wave_check", None)]
+    assert baked["state"] == "success"
+    assert baked["end_date"] >= by_id[("prod.canary.deploy.smoke_test", "prod/333333333333/eu-west-1")]["end_date"]
+    assert by_id[("prod.rest.prepare.package", "prod/333333333333/us-east-1")]["start_date"] >= baked["end_date"]
 
     rows = scenario.rows["approved"]
     assert [(r["environment"], r["account"], r["region"]) for r in rows] == [
@@ -130,12 +136,12 @@ def test_parameters_resolve_in_each_target_account(scenario: Scenario, plan: Rel
 def test_rejected_release_executes_nothing_in_prod(scenario: Scenario, plan: ReleasePlan, stack: Stack) -> None:
     outcome = scenario.outcomes["rejected"]
     assert outcome.state == "failed"
-    assert outcome.gate_answers == {"prod.approve": "Reject"}
+    assert outcome.gate_answers == {"prod.canary.approve": "Reject"}
     states = _states(outcome)
-    assert states[("prod.approve", None)] == "failed"
-    prepared = {s for (task, _), s in states.items() if task == "prod.prepare.create_change_set"}
-    assert prepared == {"success"}
-    assert {s for (task, _), s in states.items() if task.startswith("prod.deploy.")} == {"upstream_failed"}
+    assert states[("prod.canary.approve", None)] == "failed"
+    assert states[("prod.canary.prepare.create_change_set", "prod/333333333333/eu-west-1")] == "success"
+    after_gate = {s for (task, _), s in states.items() if task.startswith(("prod.canary.deploy.", "prod.rest."))}
+    assert after_gate == {"upstream_failed"}
     versions = {(r["environment"], r["region"]): r["version"] for r in scenario.rows["rejected"]}
     assert versions == {
         ("dev", "eu-west-1"): "2.0.0",
@@ -163,7 +169,7 @@ def test_rerelease_after_rejection_updates_only_what_changed(scenario: Scenario)
         environment = label.split("/")[0]
         assert states[(f"{environment}.deploy.execute_change_set", label)] == "skipped"
         assert states[(f"{environment}.deploy.smoke_test", label)] == "success"
-    assert outcome.gate_answers == {"prod.approve": "Approve"}
+    assert outcome.gate_answers == {"prod.canary.approve": "Approve", "prod.rest.approve": "Approve"}
     assert {(r["environment"], r["status"], r["version"]) for r in scenario.rows["approved again"]} == {
         ("dev", "UPDATE_COMPLETE", "2.0.0"),
         ("staging", "UPDATE_COMPLETE", "2.0.0"),
@@ -176,7 +182,8 @@ def test_release_without_changes_needs_no_approval(scenario: Scenario) -> None:
     assert outcome.state == "success"
     assert outcome.gate_answers == {}
     states = _states(outcome)
-    assert states[("prod.approve", None)] == "skipped"
+    assert states[("prod.canary.approve", None)] == "skipped"
+    assert states[("prod.rest.approve", None)] == "skipped"
     executes = {s for (task, _), s in states.items() if task.endswith(".execute_change_set")}
     assert executes == {"skipped"}
     assert {s for (task, _), s in states.items() if task.endswith(".smoke_test")} == {"success"}
@@ -233,12 +240,12 @@ def test_clearing_a_failed_target_reruns_only_that_target(scenario: Scenario, pl
         failed = run_release(stack, plan, "3.0.0")  # deployed already: only the smoke tests do anything
         states = _states(failed)
         assert failed.state == "failed"
-        assert states[("prod.deploy.smoke_test", broken.label)] == "failed"
-        assert states[("prod.deploy.smoke_test", "prod/333333333333/eu-west-1")] == "success"
+        assert states[("prod.rest.deploy.smoke_test", broken.label)] == "failed"
+        assert states[("prod.canary.deploy.smoke_test", "prod/333333333333/eu-west-1")] == "success"
         smoke = next(
             ti
             for ti in failed.task_instances
-            if ti["task_id"] == "prod.deploy.smoke_test" and ti["rendered_map_index"] == broken.label
+            if ti["task_id"] == "prod.rest.deploy.smoke_test" and ti["rendered_map_index"] == broken.label
         )
         log = manager.task_log(plan.dag_id, failed.run_id, smoke["task_id"], smoke["map_index"], 1)
         assert "field 'environment' is 'tampered', expected 'prod'" in log
@@ -249,9 +256,9 @@ def test_clearing_a_failed_target_reruns_only_that_target(scenario: Scenario, pl
 
     assert rerun.state == "success"
     tries = {(ti["task_id"], ti["rendered_map_index"]): ti["try_number"] for ti in rerun.task_instances}
-    assert tries[("prod.deploy.smoke_test", broken.label)] == 2
+    assert tries[("prod.rest.deploy.smoke_test", broken.label)] == 2
     # Nothing else of the release ran twice: not the other prod region, not dev or staging.
-    assert {n for key, n in tries.items() if key != ("prod.deploy.smoke_test", broken.label)} == {1}
+    assert {n for key, n in tries.items() if key != ("prod.rest.deploy.smoke_test", broken.label)} == {1}
 
 
 def _account_admin(target: Target) -> Any:

@@ -32,30 +32,30 @@ def test_one_group_per_environment_in_manifest_order() -> None:
     environments = ("dev", "staging", "prod")
     expected = [f"{env}.prepare.{task}" for env in environments for task in ("package", "create_change_set")]
     expected += [f"{env}.deploy.{task}" for env in environments for task in ("execute_change_set", "smoke_test")]
-    assert sorted(dag.task_dict) == sorted([*expected, "preflight", "prod.approve"])
+    expected = [task for task in expected if not task.startswith("prod.")]
+    prod = ["prepare.package", "prepare.create_change_set", "approve", "deploy.execute_change_set", "deploy.smoke_test"]
+    expected += [f"prod.{wave}.{task}" for wave in ("canary", "rest") for task in prod]
+    assert sorted(dag.task_dict) == sorted([*expected, "preflight", "prod.canary.wave_check"])
     # Preflight first, then environments in order; only prod waits for a person.
     assert dag.task_dict["dev.prepare.package"].upstream_task_ids == {"preflight"}
     assert dag.task_dict["staging.prepare.package"].upstream_task_ids == {"dev.deploy.smoke_test"}
-    assert dag.task_dict["prod.prepare.package"].upstream_task_ids == {"staging.deploy.smoke_test"}
-    assert dag.task_dict["prod.approve"].upstream_task_ids == {"prod.prepare.create_change_set"}
-    assert dag.task_dict["prod.deploy.execute_change_set"].upstream_task_ids == {"prod.approve"}
+    assert dag.task_dict["prod.canary.prepare.package"].upstream_task_ids == {"staging.deploy.smoke_test"}
+    assert dag.task_dict["prod.canary.approve"].upstream_task_ids == {"prod.canary.prepare.create_change_set"}
+    assert dag.task_dict["prod.canary.deploy.execute_change_set"].upstream_task_ids == {"prod.canary.approve"}
     assert dag.task_dict["dev.deploy.execute_change_set"].upstream_task_ids == {"dev.prepare.create_change_set"}
     assert "version" in dag.params
 
 
 def test_targets_are_mapped_and_labelled() -> None:
     dag = build_release_dag(build_plan(load_manifest(HELLO)))
-    prod_prepare = dag.task_group_dict["prod.prepare"]
-    assert prod_prepare._expand_input.value == {
-        "target_label": ["prod/333333333333/eu-west-1", "prod/333333333333/us-east-1"]
-    }
+    assert dag.task_group_dict["dev.prepare"]._expand_input.value == {"target_label": ["dev/111111111111/eu-west-1"]}
     for task in dag.tasks:
-        if task.task_id not in ("preflight", "prod.approve"):
+        if task.task_id not in ("preflight", "prod.canary.approve", "prod.rest.approve", "prod.canary.wave_check"):
             assert task.map_index_template == "{{ task.target_label }}"
 
 
 def test_gate_assignment_comes_from_the_manifest() -> None:
-    gate = build_release_dag(build_plan(load_manifest(HELLO))).task_dict["prod.approve"]
+    gate = build_release_dag(build_plan(load_manifest(HELLO))).task_dict["prod.rest.approve"]
     assert gate.assigned_users == [
         {"id": "approver", "name": "approver"},
         {"id": "release-manager", "name": "release-manager"},
@@ -123,11 +123,7 @@ def test_broken_manifest_is_an_import_error_and_the_others_still_load(
 
 def test_waves_run_in_order_with_concurrency_tolerance_and_bake_time(tmp_path: Path) -> None:
     text = HELLO.read_text().replace(
-        "      timeout: 24h\n",
-        "      timeout: 24h\n"
-        "    waves:\n"
-        '      - {name: canary, targets: ["333333333333/eu-west-1"], bake_time: 10m}\n'
-        '      - {name: rest, targets: ["*"], max_concurrent: 1, failure_tolerance: "50%"}\n',
+        '{name: rest, targets: ["*"]}', '{name: rest, targets: ["*"], max_concurrent: 1, failure_tolerance: "50%"}'
     )
     shutil.copytree(HELLO.parent.parent / "apps", tmp_path / "apps")
     (tmp_path / "manifests").mkdir()
@@ -172,7 +168,7 @@ def test_waves_run_in_order_with_concurrency_tolerance_and_bake_time(tmp_path: P
     }
     # The rest starts only after the canary baked; one target at a time; half the wave may fail.
     assert dag.task_dict["prod.rest.prepare.package"].upstream_task_ids == {"prod.canary.wave_check"}
-    assert dag.task_dict["prod.canary.wave_check"].bake_time_seconds == 600
+    assert dag.task_dict["prod.canary.wave_check"].bake_time_seconds == 5
     assert dag.task_dict["prod.rest.deploy.execute_change_set"].max_active_tis_per_dagrun == 1
     assert dag.task_dict["prod.rest.wave_check"].failure_tolerance_percent == 50
     assert dag.task_dict["prod.rest.wave_check"].trigger_rule == "all_done"
