@@ -14,7 +14,10 @@ from flightdeck.waves import tolerance_exceeded, wave_outcome
 
 
 class WaveCheckOperator(BaseOperator):
-    """Runs when every target of a wave is done: fails if too many targets failed, else waits ``bake_time``.
+    """Runs when every target of a wave is done and one succeeded: fails if too many failed, else bakes.
+
+    A wave none of whose targets succeeded (rejected, stopped by preflight, all failed) does not get here: the
+    check is upstream_failed and so is everything after it.
 
     :param wave: ``<environment>/<wave>`` for messages.
     :param labels: the wave's target labels, in map-index order.
@@ -37,7 +40,7 @@ class WaveCheckOperator(BaseOperator):
         bake_time_seconds: int,
         **kwargs: Any,
     ) -> None:
-        super().__init__(trigger_rule="all_done", **kwargs)
+        super().__init__(trigger_rule="all_done_min_one_success", **kwargs)
         self.wave = wave
         self.labels = list(labels)
         self.wave_task_ids = list(task_ids)
