@@ -13,7 +13,7 @@ from moto.core.responses import ActionResult, EmptyResult
 
 from flightdeck.localaws.cfn_deploy import deploy_create, deploy_update
 from flightdeck.localaws.cfn_failures import stack_event
-from flightdeck.localaws.cfn_stacks import check_updatable, validate_template
+from flightdeck.localaws.cfn_stacks import check_updatable, register_stack, validate_template
 from flightdeck.localaws.post_import import when_imported
 
 if TYPE_CHECKING:  # imported by moto only after the models this module patches
@@ -98,19 +98,9 @@ def create_change_set(
     stack_id = stack.stack_id if stack else generate_stack_id(stack_name, self.region_name, self.account_id)
     validate_template(self, stack_id, stack_name, template, parameters)
     if stack is None:
-        stack = Stack(
-            stack_id=stack_id,
-            name=stack_name,
-            template={},
-            parameters=parameters,
-            account_id=self.account_id,
-            region_name=self.region_name,
-            notification_arns=notification_arns,
-            tags=tags,
-            role_arn=role_arn,
-            cross_stack_resources=self.exports,
+        stack = register_stack(
+            self, stack_id, stack_name, parameters, notification_arns=notification_arns, tags=tags, role_arn=role_arn
         )
-        self.stacks[stack_id] = stack
         stack.status = "REVIEW_IN_PROGRESS"
         stack_event(stack, "REVIEW_IN_PROGRESS", "User Initiated")
     change_set = ChangeSet(

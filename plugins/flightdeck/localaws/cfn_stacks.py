@@ -52,6 +52,24 @@ def validate_template(
     return template_dict
 
 
+def register_stack(
+    backend: CloudFormationBackend, stack_id: str, name: str, parameters: dict[str, Any], **options: Any
+) -> Stack:
+    """A new stack with no resources yet, known to the backend (``options``: moto's other Stack arguments)."""
+    stack = Stack(
+        stack_id=stack_id,
+        name=name,
+        template={},
+        parameters=parameters,
+        account_id=backend.account_id,
+        region_name=backend.region_name,
+        cross_stack_resources=backend.exports,
+        **options,
+    )
+    backend.stacks[stack_id] = stack
+    return stack
+
+
 def check_updatable(stack: Stack) -> None:
     """Raise the ``ValidationError`` AWS gives when a stack cannot be updated in its current status."""
     if stack.status not in UPDATABLE:
@@ -76,22 +94,18 @@ def create_stack(
         raise AlreadyExistsException(f"Stack [{name}] already exists")
     stack_id = generate_stack_id(name, self.region_name, self.account_id)
     validate_template(self, stack_id, name, template, parameters)
-    stack = Stack(
-        stack_id=stack_id,
-        name=name,
-        template={},
-        parameters=parameters,
-        account_id=self.account_id,
-        region_name=self.region_name,
+    stack = register_stack(
+        self,
+        stack_id,
+        name,
+        parameters,
         notification_arns=notification_arns,
         tags=tags,
         role_arn=role_arn,
-        cross_stack_resources=self.exports,
         enable_termination_protection=enable_termination_protection,
         timeout_in_mins=timeout_in_mins,
         stack_policy_body=stack_policy_body,
     )
-    self.stacks[stack_id] = stack
     deploy_create(self, stack, template, parameters)
     return stack
 
