@@ -88,7 +88,9 @@ def _validate(args: argparse.Namespace) -> int:
             lint_issues = [] if args.no_lint else _lint(plan.template_path, linted)
             for issue in lint_issues:
                 print(issue)
-            if lint_issues:
+            for problem in plan.not_yet_deployable:
+                print(f"{path}: {problem}")
+            if lint_issues or plan.not_yet_deployable:
                 invalid += 1
                 continue
             print(f"OK {path}")

@@ -29,6 +29,8 @@ TARGET_LABEL = "{{ task.target_label }}"
 
 def build_release_dag(plan: ReleasePlan) -> DAG:
     """One DAG per manifest: environments in order, each prepare → (approve) → deploy over its targets."""
+    if plan.not_yet_deployable:
+        raise PlanError(f"{plan.manifest_path}: " + "; ".join(plan.not_yet_deployable))
     with DAG(
         dag_id=plan.dag_id,
         description=plan.description or f"Release {plan.application}",
@@ -60,11 +62,6 @@ def build_release_dag(plan: ReleasePlan) -> DAG:
 
 def _environment_group(plan: ReleasePlan, environment: EnvironmentPlan) -> TaskGroup:
     """The environment's waves in order; a single wave sits directly in the environment's group."""
-    if environment.selectors:
-        raise PlanError(
-            f"environment {environment.name}: accounts selected from AWS Organizations cannot be released yet; "
-            "list the accounts by id"
-        )
     targets = {target.label: target for target in environment.targets}
     with TaskGroup(group_id=environment.name, tooltip=f"Deploy to {environment.name}") as group:
         previous: TaskGroup | None = None
@@ -219,6 +216,9 @@ def _plans(manifests_dir: Path) -> tuple[list[ReleasePlan], list[str]]:
             plan = build_plan(load_manifest(path))
         except FlightdeckError as err:
             problems.append(str(err) if "\n" not in str(err) else f"{path}:\n{err}")
+            continue
+        if plan.not_yet_deployable:
+            problems += [f"{path}: {problem}" for problem in plan.not_yet_deployable]
             continue
         if plan.dag_id in plans:
             first = plans[plan.dag_id].manifest_path

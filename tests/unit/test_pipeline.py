@@ -13,7 +13,7 @@ from airflow.serialization.serialized_objects import DagSerialization
 from benchmarks.parse import write_manifest
 from flightdeck import naming
 from flightdeck.manifest import load_manifest
-from flightdeck.pipeline import build_release_dag, load_release_dags
+from flightdeck.pipeline import InvalidManifests, build_release_dag, check_release_manifests, load_release_dags
 from flightdeck.plan import build_plan
 from flightdeck.plan.document import environment_tasks
 
@@ -179,3 +179,15 @@ def test_flightdeck_plan_lists_exactly_the_dags_tasks() -> None:
     dag = build_release_dag(plan)
     listed = {task.split("[")[0] for environment in plan.environments for task in environment_tasks(environment)}
     assert {*listed, naming.PREFLIGHT} == set(dag.task_dict)
+
+
+def test_manifest_asking_for_what_releases_cannot_do_yet_is_reported_not_built() -> None:
+    fixtures = ROOT / "tests" / "unit" / "fixtures" / "manifests"  # hello.yaml, and full.yaml with an OU selector
+    assert list(load_release_dags(fixtures)) == ["release__hello"]
+    with pytest.raises(InvalidManifests) as info:
+        check_release_manifests(fixtures)
+    assert str(info.value) == (
+        "1 release manifest(s) invalid:\n"
+        f"{fixtures / 'full.yaml'}: environment prod selects accounts from AWS Organizations, which releases "
+        "cannot deploy yet: list the accounts by id"
+    )

@@ -199,3 +199,13 @@ class ReleasePlan:
     def targets(self) -> tuple[Target, ...]:
         """Every target of every environment, in deploy order."""
         return tuple(target for environment in self.environments for target in environment.targets)
+
+    @property
+    def not_yet_deployable(self) -> tuple[str, ...]:
+        """What the plan asks for that a release cannot do yet, one sentence each (empty: all of it can)."""
+        return tuple(
+            f"environment {environment.name} selects accounts from AWS Organizations, which releases cannot "
+            "deploy yet: list the accounts by id"
+            for environment in self.environments
+            if environment.selectors
+        )
