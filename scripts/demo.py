@@ -18,9 +18,9 @@ from typing import Any
 
 from flightdeck import naming
 from flightdeck.aws.cloudformation import describe_stack
-from flightdeck.aws.session import assume_role
+from flightdeck.aws.session import AccountSession, assume_role
 from flightdeck.manifest import load_manifest
-from flightdeck.plan import ReleasePlan, build_plan
+from flightdeck.plan import ReleasePlan, Target, build_plan
 from scripts.airflow_api import AirflowApi
 from scripts.devstack import ROOT, Stack
 
@@ -95,18 +95,22 @@ def follow_run(
         time.sleep(1)
 
 
+def deploy_session(target: Target) -> AccountSession:
+    """A session in ``target``'s account through its deploy role (credentials and endpoint from the environment)."""
+    return assume_role(
+        aws_conn_id=None,
+        role_arn=target.deploy_role_arn,
+        region=target.region,
+        external_id=target.external_id,
+        session_name="flightdeck-demo",
+    )
+
+
 def deployment_rows(plan: ReleasePlan) -> list[dict[str, str]]:
     """Where every target of ``plan`` stands now, read from its account with its deploy role."""
     rows = []
     for target in plan.targets:
-        session = assume_role(
-            aws_conn_id=None,
-            role_arn=target.deploy_role_arn,
-            region=target.region,
-            external_id=target.external_id,
-            session_name="flightdeck-demo-report",
-        )
-        stack = describe_stack(session, target.stack_name)
+        stack = describe_stack(deploy_session(target), target.stack_name)
         outputs = stack.outputs if stack else {}
         key_output = outputs.get("ApiMessage") or next(iter(outputs.values()), "")
         rows.append(

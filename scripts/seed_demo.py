@@ -10,12 +10,22 @@ from pathlib import Path
 
 import yaml
 
-from flightdeck.aws.session import assume_role
+from flightdeck.aws.session import AccountSession, assume_role
 from flightdeck.manifest import discover_manifests, load_manifest
 from flightdeck.plan import build_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_ROLE = "OrganizationAccountAccessRole"
+
+
+def account_owner_session(account_id: str, region: str) -> AccountSession:
+    """A session with the account owner's rights (the role Organizations creates in member accounts)."""
+    return assume_role(
+        aws_conn_id=None,
+        role_arn=f"arn:aws:iam::{account_id}:role/{ADMIN_ROLE}",
+        region=region,
+        session_name="flightdeck-demo-seed",
+    )
 
 
 def seed(manifests_dir: Path) -> None:
@@ -26,12 +36,7 @@ def seed(manifests_dir: Path) -> None:
             continue
         data = yaml.safe_load(seed_file.read_text())
         for target in plan.targets:
-            session = assume_role(
-                aws_conn_id=None,
-                role_arn=f"arn:aws:iam::{target.account_id}:role/{ADMIN_ROLE}",
-                region=target.region,
-                session_name="flightdeck-demo-seed",
-            )
+            session = account_owner_session(target.account_id, target.region)
             ssm = session.client("ssm")
             for name, value in data.get("parameters", {}).items():
                 ssm.put_parameter(Name=name, Value=str(value), Type="String", Overwrite=True)

@@ -14,12 +14,21 @@ from typing import Any
 import pytest
 
 from flightdeck import naming
-from flightdeck.aws.session import assume_role
+from flightdeck.aws.session import AccountSession
 from flightdeck.manifest import load_manifest
 from flightdeck.plan import ReleasePlan, Target, build_plan
 from scripts.airflow_api import AirflowApi
-from scripts.demo import MANAGER, ReleaseOutcome, deployment_rows, follow_run, run_release, smoke_results
+from scripts.demo import (
+    MANAGER,
+    ReleaseOutcome,
+    deploy_session,
+    deployment_rows,
+    follow_run,
+    run_release,
+    smoke_results,
+)
 from scripts.devstack import ROOT, Stack
+from scripts.seed_demo import account_owner_session
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
@@ -80,14 +89,7 @@ def _states(outcome: ReleaseOutcome) -> dict[tuple[str, str | None], str]:
 
 
 def _cloudformation(target: Target) -> Any:
-    session = assume_role(
-        aws_conn_id=None,
-        role_arn=target.deploy_role_arn,
-        region=target.region,
-        external_id=target.external_id,
-        session_name="e2e-check",
-    )
-    return session.client("cloudformation")
+    return deploy_session(target).client("cloudformation")
 
 
 def test_approved_release_deploys_every_target(scenario: Scenario, plan: ReleasePlan, stack: Stack) -> None:
@@ -261,10 +263,5 @@ def test_clearing_a_failed_target_reruns_only_that_target(scenario: Scenario, pl
     assert {n for key, n in tries.items() if key != ("prod.rest.deploy.smoke_test", broken.label)} == {1}
 
 
-def _account_admin(target: Target) -> Any:
-    return assume_role(
-        aws_conn_id=None,
-        role_arn=f"arn:aws:iam::{target.account_id}:role/OrganizationAccountAccessRole",
-        region=target.region,
-        session_name="e2e-account-owner",
-    )
+def _account_admin(target: Target) -> AccountSession:
+    return account_owner_session(target.account_id, target.region)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flightdeck.plan.builder import APPLICATION_TAG, ENVIRONMENT_TAG, build_plan
+from flightdeck.plan.builder import build_plan
 from flightdeck.plan.document import environment_tasks, plan_document
 from flightdeck.plan.models import (
     AccountSelector,
@@ -18,8 +18,6 @@ from flightdeck.plan.models import (
 from flightdeck.plan.render import describe, format_duration
 
 __all__ = [
-    "APPLICATION_TAG",
-    "ENVIRONMENT_TAG",
     "AccountSelector",
     "Approval",
     "EnvironmentPlan",

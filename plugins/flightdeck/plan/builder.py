@@ -33,9 +33,6 @@ from flightdeck.plan.target import (
     Target,
 )
 
-APPLICATION_TAG = naming.APPLICATION_TAG
-ENVIRONMENT_TAG = naming.ENVIRONMENT_TAG
-
 
 def build_plan(manifest: Manifest) -> ReleasePlan:
     """The release plan of ``manifest``.
@@ -137,7 +134,7 @@ def _target(
         for name, value in parameters.items():
             text = naming.fill_placeholders(value.value, values) if value.kind in REFERENCE_KINDS else value.value
             merged[name] = ParameterSource(name=name, kind=value.kind, value=text, layer=layer)
-    tags = {**options.tags, APPLICATION_TAG: manifest.application, ENVIRONMENT_TAG: environment.name}
+    tags = {**options.tags, naming.APPLICATION_TAG: manifest.application, naming.ENVIRONMENT_TAG: environment.name}
     triggers = options.rollback_triggers
     return Target(
         environment=environment.name,
