@@ -235,9 +235,12 @@ class Stack:
         _wait_for(self._healthy, 120, f"Airflow at {self.api_url} (logs: {self.logs_dir})")
 
     def _bootstrap(self) -> None:
-        """Bootstrap every account of the demo manifests, then seed their parameters and secrets."""
+        """Create the demo organization, bootstrap every account of the manifests, seed parameters and secrets."""
         env = {**os.environ, **self.aws_env(), "PYTHONPATH": f"{ROOT / 'plugins'}{os.pathsep}{ROOT}"}
         orchestrator = f"arn:aws:iam::{ORCHESTRATOR_ACCOUNT}:root"
+        argv = [sys.executable, "-m", "scripts.demo_organization", str(self.manifests_dir)]
+        with (self.logs_dir / "bootstrap.log").open("ab") as log:
+            subprocess.run(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, check=True)
         for manifest in sorted(self.manifests_dir.glob("*.y*ml")):
             argv = [
                 sys.executable,

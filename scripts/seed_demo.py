@@ -10,7 +10,9 @@ from pathlib import Path
 
 import yaml
 
+from flightdeck.aws.organizations import ORGANIZATIONS_REGION
 from flightdeck.aws.session import AccountSession, assume_role
+from flightdeck.bootstrap_cli import selected_targets
 from flightdeck.manifest import discover_manifests, load_manifest
 from flightdeck.plan import build_plan
 
@@ -31,11 +33,15 @@ def account_owner_session(account_id: str, region: str) -> AccountSession:
 def seed(manifests_dir: Path) -> None:
     for path in discover_manifests(manifests_dir):
         plan = build_plan(load_manifest(path))
-        seed_file = ROOT / "include" / "apps" / plan.application / "demo-seed.yaml"
+        seed_file = Path(plan.template_path).parent / "demo-seed.yaml"  # next to the application's template
         if not seed_file.exists():
             continue
         data = yaml.safe_load(seed_file.read_text())
-        for target in plan.targets:
+        targets = list(plan.targets)
+        if plan.organizations is not None:
+            management = account_owner_session(plan.organizations.management_account, ORGANIZATIONS_REGION)
+            targets += selected_targets(plan, management)
+        for target in targets:
             session = account_owner_session(target.account_id, target.region)
             ssm = session.client("ssm")
             for name, value in data.get("parameters", {}).items():

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from flightdeck import naming
+from flightdeck.bootstrap_cli import COMMAND as BOOTSTRAP_COMMAND
 from flightdeck.commands import COMMANDS, Command, register
 from flightdeck.config_cli import COMMAND as CONFIG_COMMAND
 from flightdeck.errors import FlightdeckError, ManifestError, ManifestIssue
 from flightdeck.manifest import discover_manifests, load_manifest
 from flightdeck.manifest.schema import manifest_json_schema_text
 from flightdeck.manifest.template_lint import lint_template
-from flightdeck.plan import ReleasePlan, Target, build_plan, describe, plan_document
+from flightdeck.plan import build_plan, describe, plan_document
 from flightdeck.plan.document import only_environment
 
 DEFAULT_MANIFEST_DIR = "include/manifests"
@@ -88,9 +87,7 @@ def _validate(args: argparse.Namespace) -> int:
             lint_issues = [] if args.no_lint else _lint(plan.template_path, linted)
             for issue in lint_issues:
                 print(issue)
-            for problem in plan.not_yet_deployable:
-                print(f"{path}: {problem}")
-            if lint_issues or plan.not_yet_deployable:
+            if lint_issues:
                 invalid += 1
                 continue
             print(f"OK {path}")
@@ -154,73 +151,8 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def _configure_bootstrap(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("manifest", type=Path, help="the manifest whose accounts to bootstrap")
-    parser.add_argument(
-        "--orchestrator-arn",
-        required=True,
-        help="the principal that runs Flightdeck (the only one each deploy role trusts)",
-    )
-    parser.add_argument(
-        "--admin-role",
-        default="OrganizationAccountAccessRole",
-        help="role with administrator rights assumed in each account (default: %(default)s)",
-    )
-
-
-def _bootstrap(args: argparse.Namespace) -> int:
-    from flightdeck.aws.bootstrap import bootstrap_account
-    from flightdeck.aws.session import assume_role
-
-    plan = build_plan(load_manifest(args.manifest))
-    for account_id, regions, external_id, prefix in bootstrap_targets(plan):
-        for index, region in enumerate(regions):
-            session = assume_role(
-                aws_conn_id=None,
-                role_arn=naming.role_arn(args.admin_role, account_id),
-                region=region,
-                session_name="flightdeck-bootstrap",
-            )
-            stack = bootstrap_account(
-                session,
-                orchestrator_principal_arn=args.orchestrator_arn,
-                external_id=external_id,
-                create_roles=index == 0,  # IAM is global: the account's first region owns the roles
-                application_stack_prefix=prefix,
-            )
-            print(f"{account_id} {region}: {stack.name} {stack.status}")
-    return 0
-
-
-def bootstrap_targets(plan: ReleasePlan) -> list[tuple[str, tuple[str, ...], str, str]]:
-    """Per account of ``plan``: its regions (first seen first), ExternalId, and the prefix its stacks share."""
-    accounts: dict[str, list[Target]] = {}
-    for target in plan.targets:
-        accounts.setdefault(target.account_id, []).append(target)
-    result = []
-    for account_id, targets in accounts.items():
-        regions = tuple(dict.fromkeys(target.region for target in targets))
-        external_ids = {target.external_id for target in targets}
-        if len(external_ids) > 1:
-            raise FlightdeckError(
-                f"account {account_id} has different external_id values in different environments; "
-                "one bootstrap stack per account can trust only one"
-            )
-        # Character-wise on purpose: stack names, not paths.
-        prefix = os.path.commonprefix([target.stack_name for target in targets]) or "*"  # noqa: RUF071
-        result.append((account_id, regions, external_ids.pop(), prefix))
-    return result
-
-
 register(Command("validate", "check manifests; print OK or every issue", _configure_validate, _validate))
 register(Command("plan", "show what a release of a manifest would deploy, and where", _configure_plan, _plan))
 register(Command("schema", "print the JSON Schema of manifests", lambda parser: None, _schema))
-register(
-    Command(
-        "bootstrap",
-        "create the deploy role, execution role and artifact bucket in every account of a manifest",
-        _configure_bootstrap,
-        _bootstrap,
-    )
-)
+register(BOOTSTRAP_COMMAND)
 register(CONFIG_COMMAND)

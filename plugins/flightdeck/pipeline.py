@@ -7,11 +7,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from airflow.sdk import DAG, BaseOperator, Param, TaskGroup, task_group
+from airflow.sdk import DAG, BaseOperator, Param, TaskGroup, XComArg, task_group
 
 from flightdeck import naming
 from flightdeck.errors import FlightdeckError, PlanError
 from flightdeck.manifest import discover_manifests, load_manifest
+from flightdeck.operators.accounts import SelectAccountsOperator
 from flightdeck.operators.approval import ReleaseGateOperator
 from flightdeck.operators.change_set import CreateChangeSetOperator
 from flightdeck.operators.execute import ExecuteChangeSetOperator
@@ -19,7 +20,7 @@ from flightdeck.operators.package import PackageOperator
 from flightdeck.operators.preflight import PreflightOperator
 from flightdeck.operators.smoke import SmokeTestOperator
 from flightdeck.operators.wave import WaveCheckOperator
-from flightdeck.plan import EnvironmentPlan, ReleasePlan, Target, WavePlan, build_plan
+from flightdeck.plan import EnvironmentPlan, ReleasePlan, TargetCatalog, WavePlan, build_plan
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +30,6 @@ TARGET_LABEL = "{{ task.target_label }}"
 
 def build_release_dag(plan: ReleasePlan) -> DAG:
     """One DAG per manifest: environments in order, each prepare → (approve) → deploy over its targets."""
-    if plan.not_yet_deployable:
-        raise PlanError(f"{plan.manifest_path}: " + "; ".join(plan.not_yet_deployable))
     with DAG(
         dag_id=plan.dag_id,
         description=plan.description or f"Release {plan.application}",
@@ -50,28 +49,59 @@ def build_release_dag(plan: ReleasePlan) -> DAG:
         doc_md=_doc(plan),
         render_template_as_native_obj=False,
     ) as dag:
-        previous: TaskGroup | BaseOperator = PreflightOperator(
-            task_id=naming.PREFLIGHT, targets=plan.targets, aws_conn_id=plan.aws_conn_id
+        selected = _select_accounts(plan)
+        preflight = PreflightOperator(
+            task_id=naming.PREFLIGHT,
+            targets=plan.targets,
+            catalogs={environment.name: environment.catalog for environment in plan.environments},
+            selected_labels=list(selected.values()),
+            aws_conn_id=plan.aws_conn_id,
         )
+        previous: TaskGroup | BaseOperator = preflight
         for environment in plan.environments:
-            group = _environment_group(plan, environment)
+            group = _environment_group(plan, environment, selected.get(environment.name))
             previous >> group
             previous = group
     return dag
 
 
-def _environment_group(plan: ReleasePlan, environment: EnvironmentPlan) -> TaskGroup:
-    """The environment's waves in order; a single wave sits directly in the environment's group."""
-    targets = {target.label: target for target in environment.targets}
+def _select_accounts(plan: ReleasePlan) -> dict[str, XComArg]:
+    """Per environment with ``organizations`` entries, the task listing the labels of its last wave."""
+    choosing = [environment for environment in plan.environments if environment.selectors]
+    if not choosing:
+        return {}
+    if plan.organizations is None:  # the manifest checks rule this out
+        raise PlanError(f"{plan.application}: accounts are selected from AWS Organizations, but through no role")
+    outputs = {}
+    with TaskGroup(group_id=naming.SELECT_ACCOUNTS, tooltip="Accounts selected from AWS Organizations"):
+        for environment in choosing:
+            task = SelectAccountsOperator(
+                task_id=environment.name,
+                environment=environment.name,
+                catalog=environment.catalog,
+                wave_labels=environment.waves[-1].labels,
+                organizations=plan.organizations,
+                aws_conn_id=plan.aws_conn_id,
+            )
+            outputs[environment.name] = task.output
+    return outputs
+
+
+def _environment_group(plan: ReleasePlan, environment: EnvironmentPlan, selected: XComArg | None) -> TaskGroup:
+    """The environment's waves in order; a single wave sits directly in the environment's group.
+
+    ``selected`` gives the labels of the last wave at run time when the environment selects accounts.
+    """
+    targets = environment.catalog
     with TaskGroup(group_id=environment.name, tooltip=f"Deploy to {environment.name}") as group:
         previous: TaskGroup | None = None
         for wave in environment.waves:
             prefix = naming.wave_group(environment.name, wave.name, len(environment.waves))
             if prefix == environment.name:
-                _wave(plan, environment, wave, targets, prefix=prefix)
+                _wave(plan, environment, wave, targets, prefix=prefix, selected=selected)
                 continue
             with TaskGroup(group_id=wave.name, tooltip=f"Wave {wave.name}") as wave_group:
-                _wave(plan, environment, wave, targets, prefix=prefix)
+                _wave(plan, environment, wave, targets, prefix=prefix, selected=selected)
             if previous is not None:
                 previous >> wave_group
             previous = wave_group
@@ -79,7 +109,13 @@ def _environment_group(plan: ReleasePlan, environment: EnvironmentPlan) -> TaskG
 
 
 def _wave(
-    plan: ReleasePlan, environment: EnvironmentPlan, wave: WavePlan, targets: dict[str, Target], prefix: str
+    plan: ReleasePlan,
+    environment: EnvironmentPlan,
+    wave: WavePlan,
+    targets: TargetCatalog,
+    *,
+    prefix: str,
+    selected: XComArg | None,
 ) -> None:
     """prepare → (approve) → deploy → (check) for one wave's targets, inside the current task group."""
     ids = _TaskIds(prefix)
@@ -127,8 +163,9 @@ def _wave(
         )
         execute >> smoke
 
-    # Only the labels are mapped (and serialised); operators look their target up in the parsed plan.
-    labels = list(wave.labels)
+    # Only the labels are mapped (and serialised); operators look their target up in the parsed plan. The wave
+    # that selected accounts join expands over what the environment's select_accounts task returned.
+    labels: list[str] | XComArg = selected if wave.selected and selected is not None else list(wave.labels)
     prepared = prepare.expand(target_label=labels)
     deployed = deploy.expand(target_label=labels)
     approval = environment.approval
@@ -216,9 +253,6 @@ def _plans(manifests_dir: Path) -> tuple[list[ReleasePlan], list[str]]:
             plan = build_plan(load_manifest(path))
         except FlightdeckError as err:
             problems.append(str(err) if "\n" not in str(err) else f"{path}:\n{err}")
-            continue
-        if plan.not_yet_deployable:
-            problems += [f"{path}: {problem}" for problem in plan.not_yet_deployable]
             continue
         if plan.dag_id in plans:
             first = plans[plan.dag_id].manifest_path

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,16 +47,6 @@ class Scenario:
 @pytest.fixture(scope="module")
 def plan() -> ReleasePlan:
     return build_plan(load_manifest(MANIFEST))
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    stack = Stack(state_dir=Path(tmp_path_factory.mktemp("stack")))
-    stack.up()
-    try:
-        yield stack
-    finally:
-        stack.down()
 
 
 @pytest.fixture(scope="module")

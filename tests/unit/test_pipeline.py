@@ -13,7 +13,7 @@ from airflow.serialization.serialized_objects import DagSerialization
 from benchmarks.parse import write_manifest
 from flightdeck import naming
 from flightdeck.manifest import load_manifest
-from flightdeck.pipeline import InvalidManifests, build_release_dag, check_release_manifests, load_release_dags
+from flightdeck.pipeline import build_release_dag, check_release_manifests, load_release_dags
 from flightdeck.plan import build_plan
 from flightdeck.plan.document import environment_tasks
 
@@ -181,13 +181,34 @@ def test_flightdeck_plan_lists_exactly_the_dags_tasks() -> None:
     assert {*listed, naming.PREFLIGHT} == set(dag.task_dict)
 
 
-def test_manifest_asking_for_what_releases_cannot_do_yet_is_reported_not_built() -> None:
+def test_selected_accounts_join_the_last_wave_through_their_select_task() -> None:
+    full = ROOT / "tests" / "unit" / "fixtures" / "manifests" / "full.yaml"  # prod selects accounts by OU and tag
+    plan = build_plan(load_manifest(full))
+    dag = build_release_dag(plan)
+    select = dag.task_dict["select_accounts.prod"]
+    assert select.upstream_task_ids == set()
+    assert dag.task_dict["preflight"].upstream_task_ids == {"select_accounts.prod"}
+    assert select.organizations == plan.organizations
+    assert select.wave_labels == ["prod/333333333333/us-east-1", "prod/444444444444/eu-west-1"]
+    # The last wave expands over what the select task returns; the canary wave over its listed target.
+    rest = dag.task_group_dict["prod.rest.prepare"]._expand_input.value["target_label"]
+    assert (rest.operator.task_id, rest.key) == ("select_accounts.prod", "return_value")
+    assert dag.task_group_dict["prod.canary.prepare"]._expand_input.value == {
+        "target_label": ["prod/333333333333/eu-west-1"]
+    }
+    check = dag.task_dict["prod.rest.wave_check"]
+    assert check.labels.operator.task_id == "select_accounts.prod"
+    assert "select_accounts.prod" in check.upstream_task_ids
+    # Operators find a selected account's target by its label.
+    package = dag.task_dict["prod.rest.prepare.package"]
+    package.target_label = "prod/555555555555/eu-central-1"
+    assert package.target.deploy_role_arn == "arn:aws:iam::555555555555:role/flightdeck-deploy"
+    listed = {task.split("[")[0] for environment in plan.environments for task in environment_tasks(environment)}
+    assert {*listed, naming.PREFLIGHT} == set(dag.task_dict)
+    assert json.loads(_serialised(dag))  # serialises
+
+
+def test_every_fixture_manifest_gets_its_dag() -> None:
     fixtures = ROOT / "tests" / "unit" / "fixtures" / "manifests"  # hello.yaml, and full.yaml with an OU selector
-    assert list(load_release_dags(fixtures)) == ["release__hello"]
-    with pytest.raises(InvalidManifests) as info:
-        check_release_manifests(fixtures)
-    assert str(info.value) == (
-        "1 release manifest(s) invalid:\n"
-        f"{fixtures / 'full.yaml'}: environment prod selects accounts from AWS Organizations, which releases "
-        "cannot deploy yet: list the accounts by id"
-    )
+    assert sorted(load_release_dags(fixtures)) == ["release__hello", "release__shop"]
+    check_release_manifests(fixtures)  # raises on any invalid manifest

@@ -6,6 +6,7 @@ from flightdeck.manifest.accounts import (
     AccountEntry,
     AccountTarget,
     DeployRole,
+    OrganizationsAccess,
     OrganizationsSelector,
     OrganizationsTarget,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "Environment",
     "LambdaSmokeTest",
     "Manifest",
+    "OrganizationsAccess",
     "OrganizationsSelector",
     "OrganizationsTarget",
     "ParameterValue",

@@ -61,6 +61,27 @@ class DeployRole(StrictModel):
         return parse_duration(self.session_duration)
 
 
+class OrganizationsAccess(StrictModel):
+    """How releases read AWS Organizations: a role in the organization's management account.
+
+    :param management_account: the management account's 12-digit id, in quotes.
+    :param role: the role assumed there: a name, or an ARN template with ``{account_id}``; ``flightdeck
+        bootstrap`` creates ``FlightdeckOrganizationsReader``, which can only list accounts, OUs and tags.
+    :param external_id: the ExternalId the role's trust policy requires.
+    :param session_duration: how long each session lasts, 15m to 12h (default 1h).
+    """
+
+    management_account: AccountId
+    role: RoleRef = "FlightdeckOrganizationsReader"
+    external_id: ExternalId | None = None
+    session_duration: Annotated[str, Checked(_session_duration, schema=(("pattern", DURATION_PATTERN),))] = "1h"
+
+    @property
+    def session_duration_seconds(self) -> int:
+        """The session duration in seconds."""
+        return parse_duration(self.session_duration)
+
+
 class AccountEntry(StrictModel):
     """What every entry of an environment's ``accounts`` has.
 

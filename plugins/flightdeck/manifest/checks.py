@@ -23,6 +23,7 @@ def check_manifest(manifest: Manifest) -> list[Problem]:
         *_deploy_roles(manifest),
         *_stack_names(manifest),
         *_selected_stack_names(manifest),
+        *_organizations(manifest),
         *_waves(manifest),
         *_stack_tags(manifest),
         *_refresh(manifest),
@@ -86,6 +87,32 @@ def _selected_stack_names(manifest: Manifest) -> list[Problem]:
                 except ValueError as err:
                     message = f"{err} (for the accounts environment {env.name} selects at run time); change stack_name"
                     problems.append(Problem(("stack_name",), message))
+    return problems
+
+
+def _organizations(manifest: Manifest) -> list[Problem]:
+    """Selectors need the management account's role; two selectors of one environment never share a region."""
+    problems = []
+    for i, env in enumerate(manifest.environments):
+        owner: dict[str, int] = {}
+        for j, selector in env.selectors:
+            path: DataPath = ("environments", i, "accounts", j, "organizations")
+            if manifest.organizations is None:
+                message = (
+                    f"environment {env.name} selects accounts from AWS Organizations, but the manifest does not say "
+                    "how to read it: add a top-level organizations: {management_account: '<12-digit id>'} "
+                    "(and role: if not FlightdeckOrganizationsReader)"
+                )
+                problems.append(Problem(path, message, at_key=True))
+            for k, region in enumerate(selector.regions):
+                if region not in owner:
+                    owner[region] = j
+                    continue
+                message = (
+                    f"entries {owner[region]} and {j} of environment {env.name} both select accounts in {region}: an "
+                    "account both select would get two stacks; select each region's accounts with one entry"
+                )
+                problems.append(Problem(("environments", i, "accounts", j, "regions", k), message))
     return problems
 
 

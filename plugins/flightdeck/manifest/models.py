@@ -8,7 +8,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, PrivateAttr
 
-from flightdeck.manifest.accounts import Account, AccountEntry, AccountTarget, DeployRole, OrganizationsTarget
+from flightdeck.manifest.accounts import (
+    Account,
+    AccountEntry,
+    AccountTarget,
+    DeployRole,
+    OrganizationsAccess,
+    OrganizationsTarget,
+)
 from flightdeck.manifest.fields import (
     ApplicationName,
     Capability,
@@ -105,6 +112,8 @@ class Manifest(StrictModel):
         ``{region}``.
     :param capabilities: CloudFormation capabilities acknowledged for every stack.
     :param deploy_role: default roles of every environment.
+    :param organizations: the management account and role that select accounts from AWS Organizations (needed
+        when an environment has an ``organizations`` entry).
     :param parameters: default layer of stack parameters.
     :param environments: deployment stages, in deploy order.
     :param smoke_tests: checks run against each deployed stack.
@@ -121,6 +130,7 @@ class Manifest(StrictModel):
     stack_name: StackNameTemplate = "{application}-{environment}"
     capabilities: Annotated[tuple[Capability, ...], unique("capability")] = ()
     deploy_role: DeployRole | None = None
+    organizations: OrganizationsAccess | None = None
     parameters: Parameters = {}
     environments: Annotated[
         tuple[Environment, ...], Field(min_length=1), unique("environment name", key=lambda env: env.name)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
@@ -16,7 +15,7 @@ from flightdeck.aws.cloudformation import delete_change_set
 from flightdeck.errors import FlightdeckError
 from flightdeck.operators.base import target_session
 from flightdeck.operators.review import change_review_markdown
-from flightdeck.plan import Target
+from flightdeck.plan import TargetCatalog
 
 
 class ReleaseGateOperator(ApprovalOperator):
@@ -35,7 +34,7 @@ class ReleaseGateOperator(ApprovalOperator):
     :param skip_when_unchanged: pass without a person when no target has a change (``auto_approve`` not never).
     :param change_set_task_id: the mapped task whose XComs describe the environment's change sets.
     :param aws_conn_id: Airflow connection of the orchestrator (to delete change sets on reject).
-    :param targets: the environment's targets by label.
+    :param targets: the environment's targets by label (selected accounts included).
     """
 
     ui_color = "#fff4c2"
@@ -51,7 +50,7 @@ class ReleaseGateOperator(ApprovalOperator):
         approve_on_timeout: bool = False,
         skip_when_unchanged: bool = True,
         aws_conn_id: str | None,
-        targets: Mapping[str, Target],
+        targets: TargetCatalog,
         **kwargs: Any,
     ) -> None:
         timeout = timedelta(seconds=response_timeout_seconds) if response_timeout_seconds else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from airflow.sdk import BaseOperator, Context
@@ -11,7 +11,7 @@ from flightdeck import naming
 from flightdeck.aws.session import AccountSession, assume_role
 from flightdeck.aws.stack_options import StackOptions
 from flightdeck.errors import FlightdeckError
-from flightdeck.plan import Target
+from flightdeck.plan import Target, TargetCatalog
 
 
 def target_session(target: Target, aws_conn_id: str | None, context: Context) -> AccountSession:
@@ -33,7 +33,7 @@ class TargetOperator(BaseOperator):
     file builds when it is parsed, so the serialised DAG stays small however many targets there are.
 
     :param target_label: the label of this instance's target (the argument a mapped task group hands out).
-    :param targets: the environment's targets by label.
+    :param targets: the environment's targets by label (selected accounts included).
     :param aws_conn_id: Airflow connection holding the orchestrator's own AWS credentials.
     """
 
@@ -45,7 +45,7 @@ class TargetOperator(BaseOperator):
         self,
         *,
         target_label: str,
-        targets: Mapping[str, Target],
+        targets: TargetCatalog,
         aws_conn_id: str | None = "aws_default",
         **kwargs: Any,
     ) -> None:

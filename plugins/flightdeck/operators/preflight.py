@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -11,7 +11,8 @@ from airflow.sdk import BaseOperator, Context
 from flightdeck.aws.preflight import check_target
 from flightdeck.errors import FlightdeckError
 from flightdeck.operators.base import target_session
-from flightdeck.plan import Target
+from flightdeck.plan import Target, TargetCatalog
+from flightdeck.plan.target import stack_collisions
 
 # Targets checked at once: each check is a few short AWS calls in another account.
 PREFLIGHT_THREADS = 16
@@ -21,21 +22,36 @@ class PreflightOperator(BaseOperator):
     """Assume every target's deploy role, and check its artifact bucket and every parameter it will read.
 
     Fails naming every problem in every target (missing SSM parameters, secrets or JSON keys, roles that cannot
-    be assumed, buckets that do not exist), so a release never stops half-way for a missing key.
+    be assumed, buckets that do not exist, two environments selecting the same stack), so a release never stops
+    half-way for a missing key. Accounts selected from AWS Organizations are checked like listed ones.
 
-    :param targets: every target of the release.
+    :param targets: every target of the accounts listed by id.
+    :param catalogs: each environment's targets by label, selected accounts included.
+    :param selected_labels: per environment that selects accounts, the labels its select task returned.
     :param aws_conn_id: Airflow connection of the orchestrator.
     """
 
+    template_fields: Sequence[str] = ("selected_labels",)
     ui_color = "#e8fbf7"
 
-    def __init__(self, *, targets: Sequence[Target], aws_conn_id: str | None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        targets: Sequence[Target],
+        catalogs: Mapping[str, TargetCatalog],
+        selected_labels: Sequence[Any] = (),
+        aws_conn_id: str | None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.targets = list(targets)
+        self.catalogs = catalogs
+        self.selected_labels = list(selected_labels)
         self.aws_conn_id = aws_conn_id
 
     def execute(self, context: Context) -> dict[str, int]:
         release = {"version": context["params"]["version"], "run_id": context["run_id"]}
+        targets = self.targets + self._selected_targets()
 
         def check(target: Target) -> list[str]:
             try:
@@ -47,10 +63,21 @@ class PreflightOperator(BaseOperator):
             return [f"{target.label}: {problem}" for problem in problems]
 
         with ThreadPoolExecutor(max_workers=PREFLIGHT_THREADS) as pool:
-            problems = [problem for found in pool.map(check, self.targets) for problem in found]
+            problems = [problem for found in pool.map(check, targets) for problem in found]
+        problems += stack_collisions(targets)
         if problems:
             raise FlightdeckError(
                 f"Preflight found {len(problems)} problem(s); nothing was deployed:\n" + "\n".join(problems)
             )
-        self.log.info("Preflight: %d target(s) ready", len(self.targets))
-        return {"targets": len(self.targets)}
+        self.log.info("Preflight: %d target(s) ready", len(targets))
+        return {"targets": len(targets)}
+
+    def _selected_targets(self) -> list[Target]:
+        """The targets of the selected accounts (labels not listed by id in their environment)."""
+        found = []
+        for labels in self.selected_labels:
+            for label in labels:
+                catalog = self.catalogs[label.split("/", 1)[0]]
+                if label not in catalog.listed:
+                    found.append(catalog[label])
+        return found

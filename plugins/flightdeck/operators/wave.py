@@ -20,20 +20,22 @@ class WaveCheckOperator(BaseOperator):
     check is upstream_failed and so is everything after it.
 
     :param wave: ``<environment>/<wave>`` for messages.
-    :param labels: the wave's target labels, in map-index order.
+    :param labels: the wave's target labels, in map-index order (what ``select_accounts`` returned, for a wave
+        that accounts selected at run time join).
     :param task_ids: the wave's mapped tasks (every target runs each of them).
     :param failure_tolerance_count: failed targets tolerated (None when a percentage is set).
     :param failure_tolerance_percent: failed targets tolerated, as a percentage of the wave.
     :param bake_time_seconds: how long to wait after a healthy wave.
     """
 
+    template_fields: Sequence[str] = ("labels",)
     ui_color = "#eeeeee"
 
     def __init__(
         self,
         *,
         wave: str,
-        labels: Sequence[str],
+        labels: Sequence[str] | Any,
         task_ids: Sequence[str],
         failure_tolerance_count: int | None,
         failure_tolerance_percent: int | None,
@@ -42,7 +44,7 @@ class WaveCheckOperator(BaseOperator):
     ) -> None:
         super().__init__(trigger_rule="all_done_min_one_success", **kwargs)
         self.wave = wave
-        self.labels = list(labels)
+        self.labels = labels
         self.wave_task_ids = list(task_ids)
         self.failure_tolerance_count = failure_tolerance_count
         self.failure_tolerance_percent = failure_tolerance_percent

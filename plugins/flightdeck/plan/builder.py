@@ -10,6 +10,7 @@ from flightdeck.manifest import (
     AccountEntry,
     Environment,
     Manifest,
+    OrganizationsAccess,
     OrganizationsTarget,
     SmokeTest,
     StackOptions,
@@ -29,8 +30,10 @@ from flightdeck.plan.target import (
     REFERENCE_KINDS,
     REGION_PLACEHOLDER,
     AccountSelector,
+    OrganizationsReader,
     ParameterSource,
     Target,
+    stack_collisions,
 )
 
 
@@ -54,6 +57,16 @@ def build_plan(manifest: Manifest) -> ReleasePlan:
         environments=environments,
         smoke_checks=tuple(_smoke_check(test) for test in manifest.smoke_tests),
         refresh=Refresh(refresh.schedule, refresh.environments) if refresh is not None else None,
+        organizations=_organizations(manifest.organizations) if manifest.organizations is not None else None,
+    )
+
+
+def _organizations(access: OrganizationsAccess) -> OrganizationsReader:
+    return OrganizationsReader(
+        management_account=access.management_account,
+        role_arn=naming.role_arn(access.role, access.management_account),
+        external_id=access.external_id,
+        session_duration_seconds=access.session_duration_seconds,
     )
 
 
@@ -80,12 +93,15 @@ def _environment(manifest: Manifest, environment: Environment) -> EnvironmentPla
             auto_approve=approval.auto_approve,
         ),
         targets=targets,
-        waves=tuple(_wave(environment, assignment) for assignment in assignments),
+        waves=tuple(
+            _wave(environment, assignment, selected=bool(environment.selectors) and k == len(assignments) - 1)
+            for k, assignment in enumerate(assignments)
+        ),
         selectors=tuple(_selector(manifest, environment, entry, options) for _, entry in environment.selectors),
     )
 
 
-def _wave(environment: Environment, assignment: WaveAssignment) -> WavePlan:
+def _wave(environment: Environment, assignment: WaveAssignment, *, selected: bool) -> WavePlan:
     wave = assignment.wave
     return WavePlan(
         name=wave.name,
@@ -94,6 +110,7 @@ def _wave(environment: Environment, assignment: WaveAssignment) -> WavePlan:
         failure_tolerance_count=wave.failure_tolerance_count,
         failure_tolerance_percent=wave.failure_tolerance_percent,
         bake_time_seconds=wave.bake_time_seconds,
+        selected=selected,
     )
 
 
@@ -180,10 +197,6 @@ def _smoke_check(test: SmokeTest) -> SmokeCheck:
 
 
 def _check_unique_stacks(environments: tuple[EnvironmentPlan, ...]) -> None:
-    seen: dict[tuple[str, str, str], str] = {}
-    for environment in environments:
-        for target in environment.targets:
-            key = (target.account_id, target.region, target.stack_name)
-            if key in seen:
-                raise PlanError(f"{target.label} and {seen[key]} would deploy the same stack {target.stack_name}")
-            seen[key] = target.label
+    collisions = stack_collisions(target for environment in environments for target in environment.targets)
+    if collisions:
+        raise PlanError(collisions[0])

@@ -25,6 +25,7 @@ def plan_document(plan: ReleasePlan) -> dict[str, Any]:
         "aws_conn_id": plan.aws_conn_id,
         "capabilities": list(plan.capabilities),
         "refresh": plan.refresh.to_dict() if plan.refresh is not None else None,
+        "organizations": plan.organizations.to_dict() if plan.organizations is not None else None,
         "environments": [_environment(environment) for environment in plan.environments],
         "smoke_checks": [check.to_dict() for check in plan.smoke_checks],
     }
@@ -44,11 +45,12 @@ def _environment(environment: EnvironmentPlan) -> dict[str, Any]:
 def environment_tasks(environment: EnvironmentPlan) -> tuple[str, ...]:
     """The task instances Airflow runs for one environment, wave by wave: ``<task id>[<target label>]`` when mapped.
 
-    Accounts selected at run time join the last wave, once per region, with ``{account_id}`` in their label.
+    Accounts selected at run time join the last wave, once per region, with ``{account_id}`` in their label; the
+    task selecting them runs before preflight.
     """
     waves = environment.waves or (WavePlan("all", tuple(target.label for target in environment.targets)),)
     selected = tuple(label for selector in environment.selectors for label in selector.labels)
-    tasks: list[str] = []
+    tasks: list[str] = [naming.task_id(naming.SELECT_ACCOUNTS, environment.name)] if environment.selectors else []
     for index, wave in enumerate(waves):
         group = naming.wave_group(environment.name, wave.name, len(waves))
         labels = wave.labels + (selected if index == len(waves) - 1 else ())

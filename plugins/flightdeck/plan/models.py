@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from flightdeck.plan.target import AccountSelector, ParameterSource, Target
+from flightdeck.plan.target import AccountSelector, OrganizationsReader, ParameterSource, Target, TargetCatalog
 
 ExpectValue = str | int | float | bool | None
 
@@ -13,11 +13,13 @@ __all__ = [
     "AccountSelector",
     "Approval",
     "EnvironmentPlan",
+    "OrganizationsReader",
     "ParameterSource",
     "Refresh",
     "ReleasePlan",
     "SmokeCheck",
     "Target",
+    "TargetCatalog",
     "WavePlan",
 ]
 
@@ -63,6 +65,7 @@ class WavePlan:
     :param failure_tolerance_percent: failed targets tolerated, as a percentage of the wave; None when it is a
         count.
     :param bake_time_seconds: how long to wait after the wave before the next one starts.
+    :param selected: the accounts the environment selects from AWS Organizations join this wave at run time.
     """
 
     name: str
@@ -71,6 +74,7 @@ class WavePlan:
     failure_tolerance_count: int | None = 0
     failure_tolerance_percent: int | None = None
     bake_time_seconds: int = 0
+    selected: bool = False
 
     @property
     def needs_check(self) -> bool:
@@ -87,6 +91,7 @@ class WavePlan:
             "failure_tolerance_count": self.failure_tolerance_count,
             "failure_tolerance_percent": self.failure_tolerance_percent,
             "bake_time_seconds": self.bake_time_seconds,
+            "selected": self.selected,
         }
 
 
@@ -106,6 +111,11 @@ class EnvironmentPlan:
     targets: tuple[Target, ...]
     waves: tuple[WavePlan, ...] = ()
     selectors: tuple[AccountSelector, ...] = ()
+
+    @property
+    def catalog(self) -> TargetCatalog:
+        """Every target of the environment by label, selected accounts included."""
+        return TargetCatalog(self.name, self.targets, self.selectors)
 
 
 @dataclass(frozen=True)
@@ -182,6 +192,7 @@ class ReleasePlan:
     :param environments: environments in deploy order.
     :param smoke_checks: checks run after each target is deployed, in manifest order.
     :param refresh: the scheduled refresh, if any.
+    :param organizations: the role that selects accounts from AWS Organizations, if an environment does.
     """
 
     application: str
@@ -194,18 +205,9 @@ class ReleasePlan:
     environments: tuple[EnvironmentPlan, ...]
     smoke_checks: tuple[SmokeCheck, ...]
     refresh: Refresh | None = None
+    organizations: OrganizationsReader | None = None
 
     @property
     def targets(self) -> tuple[Target, ...]:
         """Every target of every environment, in deploy order."""
         return tuple(target for environment in self.environments for target in environment.targets)
-
-    @property
-    def not_yet_deployable(self) -> tuple[str, ...]:
-        """What the plan asks for that a release cannot do yet, one sentence each (empty: all of it can)."""
-        return tuple(
-            f"environment {environment.name} selects accounts from AWS Organizations, which releases cannot "
-            "deploy yet: list the accounts by id"
-            for environment in self.environments
-            if environment.selectors
-        )

@@ -29,6 +29,10 @@ def describe(plan: ReleasePlan) -> str:
     ]
     if plan.refresh is not None:
         lines.append(f"  refresh:      {plan.refresh.schedule} (UTC) of {', '.join(plan.refresh.environments)}")
+    if plan.organizations is not None:
+        reader = plan.organizations
+        external = f" (external id {reader.external_id})" if reader.external_id else ""
+        lines.append(f"  organizations: accounts selected through {reader.role_arn}{external}")
     count = len(plan.environments)
     for number, environment in enumerate(plan.environments, start=1):
         lines += ["", *_environment(environment, f"{number}/{count}")]
@@ -48,9 +52,10 @@ def format_duration(seconds: int) -> str:
 
 def _environment(environment: EnvironmentPlan, number: str) -> list[str]:
     targets = len(environment.targets)
+    selected = " and the accounts selected at run time" if environment.selectors else ""
     lines = [
         f"Environment {number}: {environment.name} "
-        f"({targets} target{'s' if targets != 1 else ''}; {_approval(environment.approval)})"
+        f"({targets} target{'s' if targets != 1 else ''}{selected}; {_approval(environment.approval)})"
     ]
     if environment.approval.required:
         lines.append(f"  approval rules: {_approval_rules(environment.approval)}")
@@ -61,7 +66,9 @@ def _environment(environment: EnvironmentPlan, number: str) -> list[str]:
         for label in wave.labels:
             lines += _target(by_label[label], indent="    ")
     if environment.selectors:
-        lines.append("  Accounts resolved at run time (they join the last wave):")
+        lines.append(
+            f"  Accounts selected from AWS Organizations when the release starts (they join wave {waves[-1].name}):"
+        )
         for selector in environment.selectors:
             lines += _selector(selector)
     lines.append("  Tasks:")
@@ -132,12 +139,7 @@ def _target(target: Target, indent: str, heading: str = "") -> list[str]:
 
 
 def _selector(selector: AccountSelector) -> list[str]:
-    conditions = [f"under {selector.ou_path}"] if selector.ou_path else []
-    if selector.tags:
-        conditions.append("tagged " + ", ".join(f"{key}={value}" for key, value in selector.tags))
-    if selector.exclude:
-        conditions.append(f"except {', '.join(selector.exclude)}")
-    heading = f"accounts {', '.join(conditions)}; regions {', '.join(selector.regions)}"
+    heading = f"accounts {selector.conditions}; regions {', '.join(selector.regions)}"
     return _target(selector.template, indent="    ", heading=heading)
 
 

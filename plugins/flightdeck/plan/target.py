@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -164,6 +165,16 @@ class AccountSelector:
         return self.template.parameters
 
     @property
+    def conditions(self) -> str:
+        """What the selected accounts have in common: ``under /Root/Prod, tagged tier=web, except 1234…``."""
+        parts = [f"under {self.ou_path}"] if self.ou_path else []
+        if self.tags:
+            parts.append("tagged " + ", ".join(f"{key}={value}" for key, value in self.tags))
+        if self.exclude:
+            parts.append(f"except {', '.join(self.exclude)}")
+        return ", ".join(parts)
+
+    @property
     def labels(self) -> tuple[str, ...]:
         """Labels of the targets per region, with ``{account_id}`` for the selected accounts."""
         return tuple(naming.target_label(self.template.environment, ACCOUNT_PLACEHOLDER, r) for r in self.regions)
@@ -216,3 +227,80 @@ class AccountSelector:
             regions=tuple(data["regions"]),
             template=Target.from_dict(data["template"]),
         )
+
+
+@dataclass(frozen=True)
+class OrganizationsReader:
+    """The role in the organization's management account that selects accounts when a release runs.
+
+    :param management_account: the management account's id.
+    :param role_arn: the role assumed there.
+    :param external_id: the ExternalId its trust policy requires, if any.
+    :param session_duration_seconds: lifetime of each assumed-role session.
+    """
+
+    management_account: str
+    role_arn: str
+    external_id: str | None
+    session_duration_seconds: int = 3600
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict."""
+        return {
+            "management_account": self.management_account,
+            "role_arn": self.role_arn,
+            "external_id": self.external_id,
+            "session_duration_seconds": self.session_duration_seconds,
+        }
+
+
+class TargetCatalog:
+    """An environment's targets by label: the accounts listed by id, and those its selectors chose at run time.
+
+    A label of an account that no listed entry names belongs to the selector deploying to its region (the
+    manifest allows one selector per region), so operators find every target from its label alone.
+
+    :param environment: the environment's name.
+    :param listed: the targets of the accounts listed by id.
+    :param selectors: the environment's selectors.
+    """
+
+    def __init__(self, environment: str, listed: Iterable[Target], selectors: Sequence[AccountSelector] = ()) -> None:
+        self.environment = environment
+        self.listed = {target.label: target for target in listed}
+        self.selectors = tuple(selectors)
+
+    def __getitem__(self, label: str) -> Target:
+        found = self.listed.get(label)
+        if found is not None:
+            return found
+        environment, _, rest = label.partition("/")
+        account_id, _, region = rest.partition("/")
+        if environment == self.environment:
+            for selector in self.selectors:
+                if region in selector.regions and account_id not in selector.exclude:
+                    return selector.target(account_id, region)
+        raise KeyError(label)
+
+    def __contains__(self, label: object) -> bool:
+        try:
+            self[str(label)]
+        except (KeyError, PlanError):
+            return False
+        return True
+
+    def __repr__(self) -> str:
+        return f"TargetCatalog({self.environment!r}, {len(self.listed)} listed, {len(self.selectors)} selector(s))"
+
+
+def stack_collisions(targets: Iterable[Target]) -> list[str]:
+    """Each target that would deploy the same stack (account, region, name) as an earlier one, as a sentence."""
+    seen: dict[tuple[str, str, str], str] = {}
+    found = []
+    for target in targets:
+        key = (target.account_id, target.region, target.stack_name)
+        if key in seen:
+            found.append(f"{target.label} and {seen[key]} would deploy the same stack {target.stack_name}")
+        else:
+            seen[key] = target.label
+    return found

@@ -47,7 +47,7 @@ def bootstrap(account: str, region: str = REGION, *, create_roles: bool = True):
         orchestrator_principal_arn=ORCHESTRATOR,
         external_id=EXTERNAL_ID,
         create_roles=create_roles,
-        application_stack_prefix="hello-",
+        application_stack_prefixes=("hello-",),
     )
 
 

@@ -16,7 +16,7 @@ from aws_helpers import (
     bootstrap,
 )
 
-from flightdeck.aws.bootstrap import STACK_NAME, bootstrap_account
+from flightdeck.aws.bootstrap import STACK_NAME, bootstrap_account, roles_region, trusted_prefixes
 
 pytestmark = pytest.mark.integration
 
@@ -82,8 +82,18 @@ def test_bootstrap_with_new_inputs_updates(local_aws: str) -> None:
         orchestrator_principal_arn=ORCHESTRATOR,
         external_id=EXTERNAL_ID,
         create_roles=True,
-        application_stack_prefix="other-",
+        application_stack_prefixes=("hello-", "other-"),
     )
     assert updated.stack_id == first.stack_id
     assert updated.status == "UPDATE_COMPLETE"
-    assert updated.parameters["StackNamePrefix"] == "other-"
+    assert updated.parameters["StackNamePrefixes"] == "hello-,other-"
+    assert trusted_prefixes(admin_session(DEV)) == ("hello-", "other-")
+
+
+def test_roles_region_is_tagged_on_the_deploy_role(local_aws: str) -> None:
+    assert roles_region(admin_session(DEV)) is None
+    bootstrap(DEV, SECOND_REGION)
+    bootstrap(DEV, REGION, create_roles=False)
+    # Asked from any region: IAM is global.
+    assert roles_region(admin_session(DEV, REGION)) == SECOND_REGION
+    assert trusted_prefixes(admin_session(DEV, SECOND_REGION)) == ("hello-",)

@@ -30,7 +30,7 @@ def test_templates_are_cfn_lint_clean(path: str) -> None:
 
 
 def test_interface(template: dict[str, Any]) -> None:
-    parameters = {"OrchestratorPrincipalArn", "ExternalId", "CreateRoles", "StackNamePrefix"}
+    parameters = {"OrchestratorPrincipalArn", "ExternalId", "CreateRoles", "StackNamePrefixes"}
     assert set(template["Parameters"]) == parameters
     assert template["Parameters"]["ExternalId"]["NoEcho"] is True
     assert set(template["Outputs"]) == {"ArtifactBucket", "DeployRoleArn", "ExecutionRoleArn"}
@@ -69,8 +69,18 @@ def test_deploy_role_trusts_only_the_orchestrator_with_external_id(template: dic
 
 def test_deploy_role_is_scoped(template: dict[str, Any]) -> None:
     statements = _statements(template, "DeployRole")
-    stacks = statements["ChangeSetsOnApplicationStacks"]["Resource"]["Fn::Sub"]
-    assert stacks.endswith(":stack/${StackNamePrefix}*")
+    stacks = statements["ChangeSetsOnApplicationStacks"]["Resource"]
+    assert stacks == {
+        "Fn::Split": [
+            ",",
+            {
+                "Fn::Sub": [
+                    "arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stack/${Prefixes}*",
+                    {"Prefixes": {"Fn::Join": ["*,arn:aws:cloudformation:*:*:stack/", {"Ref": "StackNamePrefixes"}]}},
+                ]
+            },
+        ]
+    }
     assert statements["OnlyWithTheExecutionRole"]["Effect"] == "Deny"
     pass_role = statements["PassTheExecutionRoleToCloudFormation"]
     assert pass_role["Resource"]["Fn::Sub"].endswith(":role/flightdeck-cfn-exec")
@@ -126,3 +136,28 @@ def test_execution_role_is_trusted_by_cloudformation_only(template: dict[str, An
     assert trust["Principal"] == {"Service": "cloudformation.amazonaws.com"}
     for statement in _statements(template, "ExecutionRole").values():
         assert statement["Resource"] != "*"
+
+
+def _split_sub_join(resource: dict[str, Any], prefixes: list[str]) -> list[str]:
+    """Evaluate the Split(Sub(…, Join(…, prefixes))) form of a resource list as CloudFormation would."""
+    _, (template, variables) = resource["Fn::Split"][0], resource["Fn::Split"][1]["Fn::Sub"]
+    delimiter, _ = variables["Prefixes"]["Fn::Join"]
+    text = template.replace("${Prefixes}", delimiter.join(prefixes))
+    text = text.replace("${AWS::Partition}", "aws").replace("${AWS::AccountId}", "111111111111")
+    return text.split(",")
+
+
+def test_one_resource_per_application_prefix(template: dict[str, Any]) -> None:
+    statements = _statements(template, "DeployRole")
+    assert _split_sub_join(statements["ChangeSetsOnApplicationStacks"]["Resource"], ["fleet-", "hello-"]) == [
+        "arn:aws:cloudformation:*:111111111111:stack/fleet-*",
+        "arn:aws:cloudformation:*:*:stack/hello-*",
+    ]
+    execution = _statements(template, "ExecutionRole")
+    assert _split_sub_join(execution["FunctionRoles"]["Resource"], ["hello-"]) == [
+        "arn:aws:iam::111111111111:role/hello-*"
+    ]
+    assert _split_sub_join(execution["Functions"]["Resource"], ["a-", "b-"]) == [
+        "arn:aws:lambda:*:111111111111:function:a-*",
+        "arn:aws:lambda:*:*:function:b-*",
+    ]

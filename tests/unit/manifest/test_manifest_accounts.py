@@ -20,10 +20,11 @@ SELECTOR = (
     '      - organizations: {ou_path: /Root/Workloads/Prod, tags: {team: web}, exclude: ["222222222222"]}\n'
     "        regions: [us-east-1]\n"
 )
+ORGANIZATIONS = 'organizations: {management_account: "999999999999", external_id: org-reader}\n'
 
 
 def test_organizations_entry_selects_accounts_at_run_time(write_manifest) -> None:
-    manifest = load_manifest(write_manifest(BASE + SELECTOR))
+    manifest = load_manifest(write_manifest(BASE + SELECTOR + ORGANIZATIONS))
     [(index, selector)] = manifest.environments[0].selectors
     assert index == 1
     assert isinstance(selector, OrganizationsTarget)
@@ -36,6 +37,39 @@ def test_organizations_entry_selects_accounts_at_run_time(write_manifest) -> Non
     assert selector.regions == ("us-east-1",)
     assert [type(entry) for _, entry in manifest.environments[0].listed_accounts] == [AccountTarget]
     assert manifest.environments[0].static_targets == (("111111111111", "eu-west-1"),)
+    access = manifest.organizations
+    assert access is not None
+    assert (access.management_account, access.role, access.external_id) == (
+        "999999999999",
+        "FlightdeckOrganizationsReader",
+        "org-reader",
+    )
+
+
+def test_selecting_accounts_needs_the_management_accounts_role(issue_of: IssueOf) -> None:
+    issue = issue_of(BASE + SELECTOR)
+    assert (issue.line, issue.column, issue.field) == (17, 9, "environments[0].accounts[1].organizations")
+    assert issue.message == (
+        "environment dev selects accounts from AWS Organizations, but the manifest does not say how to read it: add "
+        "a top-level organizations: {management_account: '<12-digit id>'} (and role: if not "
+        "FlightdeckOrganizationsReader)"
+    )
+
+
+def test_two_selectors_of_an_environment_share_no_region(issue_of: IssueOf) -> None:
+    other = "      - organizations: {tags: {team: api}}\n        regions: [eu-west-1, us-east-1]\n"
+    issue = issue_of(BASE + SELECTOR + other + ORGANIZATIONS)
+    assert (issue.line, issue.field) == (20, "environments[0].accounts[2].regions[1]")
+    assert issue.message == (
+        "entries 1 and 2 of environment dev both select accounts in us-east-1: an account both select would get two "
+        "stacks; select each region's accounts with one entry"
+    )
+
+
+def test_organizations_role_must_be_a_role(issue_of: IssueOf) -> None:
+    issue = issue_of(BASE + SELECTOR + 'organizations: {management_account: "999999999999", role: "no such role"}\n')
+    assert issue.field == "organizations.role"
+    assert "role name 'no such role' is not valid" in issue.message
 
 
 def test_entry_without_id_or_organizations(issue_of: IssueOf) -> None:
@@ -161,7 +195,7 @@ def test_region_parameters_of_an_unknown_region(issue_of: IssueOf) -> None:
 
 def test_stack_name_checked_for_selected_accounts(issue_of: IssueOf) -> None:
     text = replace('      - id: "111111111111"\n        regions: [eu-west-1]\n', SELECTOR)
-    issue = issue_of(text + 'stack_name: "{account_id}-{application}"\n')
+    issue = issue_of(text + 'stack_name: "{account_id}-{application}"\n' + ORGANIZATIONS)
     assert (issue.line, issue.field) == (17, "stack_name")
     assert "'123456789012-hello' is not valid" in issue.message
     assert "for the accounts environment dev selects at run time" in issue.message
@@ -170,7 +204,7 @@ def test_stack_name_checked_for_selected_accounts(issue_of: IssueOf) -> None:
 def test_required_parameter_missing_for_selected_accounts(issue_of: IssueOf) -> None:
     text = replace("  Greeting: ssm:/flightdeck/hello/greeting\n", "")
     text = replace("regions: [eu-west-1]\n", "regions: [eu-west-1]\n        parameters: {Greeting: hi}\n", text)
-    issue = issue_of(text + SELECTOR)
+    issue = issue_of(text + SELECTOR + ORGANIZATIONS)
     assert (issue.line, issue.column, issue.field) == (17, 24, "environments[0].accounts[1].organizations")
     assert issue.message == (
         "template parameter Greeting has no Default and no value for environment dev, the accounts selected from AWS "

@@ -127,6 +127,7 @@ def test_last_wave_may_wait_for_selected_accounts(write_manifest) -> None:
     selector = "      - organizations: {ou_path: /Root/Apps}\n        regions: [eu-west-1]\n"
     text = waves('{name: a, targets: ["111111111111", "222222222222"]}', '{name: b, targets: ["*"]}')
     text = text.replace("    waves:\n", selector + "    waves:\n")
+    text += 'organizations: {management_account: "999999999999"}\n'
     assert [wave.name for wave in load_manifest(write_manifest(text)).environments[0].waves] == ["a", "b"]
 
 

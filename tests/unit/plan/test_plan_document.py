@@ -31,9 +31,16 @@ def test_document_shape(document: dict) -> None:
         "aws_conn_id",
         "capabilities",
         "refresh",
+        "organizations",
         "environments",
         "smoke_checks",
     ]
+    assert document["organizations"] == {
+        "management_account": "999999999999",
+        "role_arn": "arn:aws:iam::999999999999:role/FlightdeckOrganizationsReader",
+        "external_id": "shop-org",
+        "session_duration_seconds": 3600,
+    }
     assert (document["format"], document["application"], document["refresh"]) == (
         1,
         "shop",
@@ -48,6 +55,7 @@ def test_document_shape(document: dict) -> None:
         "failure_tolerance_count": None,
         "failure_tolerance_percent": 10,
         "bake_time_seconds": 0,
+        "selected": True,
     }
     target = prod["targets"][0]
     assert (target["label"], target["stack_name"], target["termination_protection"]) == (
@@ -103,7 +111,8 @@ def test_only_environment() -> None:
 
 def test_tasks_of_waves_live_in_a_group_per_wave() -> None:
     prod = build_plan(load_manifest(FIXTURES / "manifests" / "full.yaml")).environments[1]
-    assert environment_tasks(prod)[:6] == (
+    assert environment_tasks(prod)[:7] == (
+        "select_accounts.prod",
         "prod.canary.prepare.package[prod/333333333333/eu-west-1]",
         "prod.canary.prepare.create_change_set[prod/333333333333/eu-west-1]",
         "prod.canary.approve",
@@ -111,7 +120,7 @@ def test_tasks_of_waves_live_in_a_group_per_wave() -> None:
         "prod.canary.deploy.smoke_test[prod/333333333333/eu-west-1]",
         "prod.canary.wave_check",
     )
-    rest = environment_tasks(prod)[6:]
+    rest = environment_tasks(prod)[7:]
     assert rest[:3] == (
         "prod.rest.prepare.package[prod/333333333333/us-east-1]",
         "prod.rest.prepare.package[prod/444444444444/eu-west-1]",

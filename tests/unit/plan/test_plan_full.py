@@ -31,6 +31,7 @@ def test_waves(plan: ReleasePlan) -> None:
             max_concurrent=2,
             failure_tolerance_count=None,
             failure_tolerance_percent=10,
+            selected=True,
         ),
     )
     assert [target.label for target in prod.targets] == [
@@ -124,6 +125,20 @@ def test_selector_is_resolved_at_run_time(plan: ReleasePlan) -> None:
 def test_selector_refuses_targets_it_does_not_select(plan: ReleasePlan, account: str, region: str) -> None:
     with pytest.raises(PlanError, match="is not a target of this selector"):
         plan.environments[1].selectors[0].target(account, region)
+
+
+def test_catalog_finds_listed_and_selected_targets_by_label(plan: ReleasePlan) -> None:
+    prod = plan.environments[1]
+    catalog = prod.catalog
+    assert catalog["prod/444444444444/eu-west-1"] is prod.targets[2]
+    selected = catalog["prod/555555555555/eu-central-1"]
+    assert selected == prod.selectors[0].target("555555555555", "eu-central-1")
+    assert "prod/555555555555/eu-central-1" in catalog
+    # not a region any entry selects; an excluded account; another environment's label
+    for label in ("prod/555555555555/eu-west-2", "prod/999999999999/eu-central-1", "dev/555555555555/eu-central-1"):
+        assert label not in catalog
+    with pytest.raises(KeyError):
+        catalog["dev/555555555555/eu-central-1"]
 
 
 def test_selector_round_trips_through_json(plan: ReleasePlan) -> None:

@@ -84,6 +84,7 @@ def test_wave_and_approval_defaults_and_dicts() -> None:
         "failure_tolerance_count": 0,
         "failure_tolerance_percent": None,
         "bake_time_seconds": 0,
+        "selected": False,
     }
     approval = Approval(required=True, approvers=("a",), timeout_seconds=60)
     assert approval.to_dict() == {

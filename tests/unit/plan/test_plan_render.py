@@ -83,7 +83,12 @@ def test_every_field_of_the_full_manifest() -> None:
         "never shown)  [environment]\n"
     ) in full
     assert '        LogLevel   = "WARNING"  [region]\n' in full
-    assert "  Accounts resolved at run time (they join the last wave):\n" in full
+    assert "  Accounts selected from AWS Organizations when the release starts (they join wave rest):\n" in full
+    assert (
+        "  organizations: accounts selected through arn:aws:iam::999999999999:role/FlightdeckOrganizationsReader "
+        "(external id shop-org)\n"
+    ) in full
+    assert "  Tasks:\n    select_accounts.prod\n    prod.canary.prepare.package" in full
     assert (
         "    accounts under /Root/Workloads/Prod, tagged shop=yes, except 999999999999; regions eu-central-1\n" in full
     )
