@@ -5,8 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: install lint format test unit integration e2e up down demo bench lock clean
+.PHONY: install chromium lint format test unit integration e2e up down demo bench lock clean
 
 install: $(STAMP)
 
@@ -19,6 +20,16 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@printf '#!/bin/sh\nexec "%s" -m flightdeck "$$@"\n' "$(CURDIR)/$(PY)" > $(VENV)/bin/flightdeck && chmod +x $(VENV)/bin/flightdeck
 	@touch $(STAMP)
 
+# The browser e2e test drives Debian's Chromium (Playwright's own browser download is never used). Needs root.
+chromium: $(CHROMIUM)
+
+$(CHROMIUM):
+	@test "$$(id -u)" = 0 || { echo "$(CHROMIUM) is missing: run 'make chromium' as root (apt-get install chromium)"; exit 1; }
+	export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y --no-install-recommends chromium \
+	  || { apt-get update && apt-get install -y --no-install-recommends chromium; }
+	@test -x $(CHROMIUM)
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -27,7 +38,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: install lint
+test: install lint chromium
 	$(PY) -m pytest tests
 
 unit: install
@@ -36,7 +47,7 @@ unit: install
 integration: install
 	$(PY) -m pytest tests/integration
 
-e2e: install
+e2e: install chromium
 	$(PY) -m pytest tests/e2e
 
 up: install

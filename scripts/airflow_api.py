@@ -114,3 +114,8 @@ class AirflowApi:
         """Answer an approval gate (``Approve`` / ``Reject``); returns the raw response (403 if not allowed)."""
         path = f"/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances/{task_id}/{map_index}/hitlDetails"
         return self.request("PATCH", path, json={"chosen_options": [option], "params_input": {}})
+
+    def gate(self, dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> dict[str, Any]:
+        """A gate's Human-in-the-loop details: ``response_received``, ``chosen_options``, ``responded_by_user``…"""
+        path = f"/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances/{task_id}/{map_index}/hitlDetails"
+        return self.call("GET", path)

@@ -26,8 +26,9 @@ from scripts.devstack import ROOT, Stack
 
 MANAGER = "release-manager"
 APPROVER = "approver"
-# Answering a gate within ~1 s of it parking can fail the task (see docs/approvals.md).
-GATE_SETTLE_SECONDS = 3
+# Answering a gate before the worker that parked it has been seen to exit can fail the task (docs/approvals.md):
+# ~1 s on an idle machine, 5 s was seen under load.
+GATE_SETTLE_SECONDS = 8
 
 
 @dataclass
@@ -63,10 +64,13 @@ def follow_run(
     run_id: str,
     answer: str = "Approve",
     before_answer: Callable[[dict[str, Any]], None] | None = None,
+    *,
+    settle_seconds: float = GATE_SETTLE_SECONDS,
 ) -> ReleaseOutcome:
     """Answer every gate of a run as the approver until the run finishes.
 
     ``before_answer`` is called with each parked gate's task instance before the approver answers it.
+    ``settle_seconds``: how long a gate must have been awaiting input before it is answered.
     """
     manager = AirflowApi(stack.api_url, MANAGER, stack.state.passwords[MANAGER])
     approver = AirflowApi(stack.api_url, APPROVER, stack.state.passwords[APPROVER])
@@ -83,7 +87,7 @@ def follow_run(
             if ti["state"] != "awaiting_input" or gate in answers:
                 continue
             parked_since.setdefault(gate, time.monotonic())
-            if time.monotonic() - parked_since[gate] < GATE_SETTLE_SECONDS:
+            if time.monotonic() - parked_since[gate] < settle_seconds:
                 continue
             if before_answer is not None:
                 before_answer(ti)
@@ -93,6 +97,39 @@ def follow_run(
             answers[gate] = answer
             print(f"{APPROVER} answered {gate}: {answer}")
         time.sleep(1)
+
+
+def trigger_release(stack: Stack, plan: ReleasePlan, version: str) -> str:
+    """Trigger ``plan``'s DAG as the release manager without following it; returns the run id."""
+    manager = AirflowApi(stack.api_url, MANAGER, stack.state.passwords[MANAGER])
+    manager.wait_for_dag(plan.dag_id)
+    manager.unpause(plan.dag_id)
+    run_id = manager.trigger(plan.dag_id, {"version": version})
+    print(f"Triggered {plan.dag_id} run {run_id} (version {version}) as {MANAGER}")
+    return run_id
+
+
+def wait_for_settled_gate(
+    stack: Stack, dag_id: str, run_id: str, *, settle_seconds: float = GATE_SETTLE_SECONDS, timeout: float = 600
+) -> dict[str, Any]:
+    """The first gate of a run to park, returned once it has been awaiting input for ``settle_seconds``.
+
+    Whoever answers it then (a person in the browser, a script) is past the race described in docs/approvals.md.
+    """
+    manager = AirflowApi(stack.api_url, MANAGER, stack.state.passwords[MANAGER])
+    deadline = time.monotonic() + timeout
+    parked_since: dict[tuple[str, int], float] = {}
+    while time.monotonic() < deadline:
+        for ti in manager.task_instances(dag_id, run_id):
+            if ti["state"] != "awaiting_input":
+                continue
+            since = parked_since.setdefault((ti["task_id"], ti["map_index"]), time.monotonic())
+            if time.monotonic() - since >= settle_seconds:
+                return ti
+        if manager.run(dag_id, run_id)["state"] in ("success", "failed"):
+            raise RuntimeError(f"run {run_id} of {dag_id} finished without a gate awaiting input")
+        time.sleep(1)
+    raise TimeoutError(f"no gate of run {run_id} of {dag_id} awaited input within {timeout:.0f} s")
 
 
 def deploy_session(target: Target) -> AccountSession:
