@@ -6,7 +6,8 @@ import contextlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from botocore.exceptions import ClientError, WaiterError
 
@@ -23,20 +24,26 @@ from flightdeck.aws.stacks import (
     is_missing,
     wait_for_stack,
 )
-from flightdeck.errors import DeploymentError
+from flightdeck.errors import DeploymentError, FlightdeckError
 
 __all__ = [
     "ChangeSet",
+    "ChangeSetOutcome",
+    "ChangeSetStatus",
     "Outcome",
     "ResourceChange",
     "StackOptions",
     "StackState",
+    "change_set_ran",
+    "change_set_status",
+    "classify_change_set",
     "classify_status",
     "create_change_set",
     "delete_change_set",
     "describe_stack",
     "execute_change_set",
     "is_no_change_reason",
+    "read_change_set",
     "wait_for_stack",
 ]
 
@@ -44,11 +51,54 @@ log = logging.getLogger(__name__)
 
 _NO_CHANGE_REASONS = ("The submitted information didn't contain changes", "No updates are to be performed")
 _EXECUTED = ("EXECUTE_IN_PROGRESS", "EXECUTE_COMPLETE", "EXECUTE_FAILED")
+_EXECUTION_STATUSES = ("UNAVAILABLE", "AVAILABLE", "OBSOLETE", *_EXECUTED)
+_DELETED = ("DELETE_PENDING", "DELETE_IN_PROGRESS", "DELETE_COMPLETE", "DELETE_FAILED")
+
+ChangeSetOutcome = Literal["pending", "ready", "empty", "failed", "executed", "discarded"]
 
 
 def is_no_change_reason(reason: str | None) -> bool:
     """Whether a FAILED change set's reason means "nothing to change" (AWS has two wordings)."""
     return any(text in (reason or "") for text in _NO_CHANGE_REASONS)
+
+
+def classify_change_set(status: str, execution_status: str, reason: str = "") -> ChangeSetOutcome:
+    """What a change set's ``Status`` and ``ExecutionStatus`` mean for a deployment; unknown ones raise.
+
+    ``pending``: being created, or not executable yet; ``ready``: can be executed; ``empty``: nothing to change;
+    ``failed``: cannot be created; ``executed``: its execution started or ended (by anyone); ``discarded``:
+    deleted, or obsolete because another change set or update changed the stack.
+    """
+    if execution_status not in _EXECUTION_STATUSES:
+        raise FlightdeckError(f"Unknown CloudFormation change-set execution status {execution_status!r}")
+    if status in _DELETED or execution_status == "OBSOLETE":
+        return "discarded"
+    if execution_status in _EXECUTED:
+        return "executed"
+    outcome = classify_status(status)
+    if outcome == "failed":
+        return "empty" if is_no_change_reason(reason) else "failed"
+    return "ready" if outcome == "complete" and execution_status == "AVAILABLE" else "pending"
+
+
+def change_set_ran(
+    change_set_id: str,
+    stack: StackState | None,
+    *,
+    created_at: datetime | None = None,
+    stack_changed_at: datetime | None = None,
+) -> bool:
+    """Whether a change set that no longer exists was executed (CloudFormation deletes them after executing).
+
+    Yes when the stack names it as the change set that last changed it; when the stack names none, only if the
+    stack changed after the change set was created (both times known). A stack that is gone or still in review was
+    not changed by it: someone deleted the change set.
+    """
+    if stack is None or stack.status == "REVIEW_IN_PROGRESS":
+        return False
+    if stack.change_set_id:
+        return stack.change_set_id == change_set_id
+    return created_at is not None and stack_changed_at is not None and stack_changed_at > created_at
 
 
 @dataclass(frozen=True)
@@ -163,6 +213,69 @@ def execute_change_set(session: AccountSession, *, stack_name: str, change_set_i
     return wait_for_stack(session, stack_name)
 
 
+@dataclass(frozen=True)
+class ChangeSetStatus:
+    """Where a change set stands, without its changes.
+
+    :param status: ``Status`` (``CREATE_COMPLETE``, ``FAILED``, ``DELETE_COMPLETE``…).
+    :param execution_status: ``ExecutionStatus`` (``AVAILABLE``, ``EXECUTE_COMPLETE``, ``OBSOLETE``…).
+    :param reason: ``StatusReason``.
+    :param created_at: ``CreationTime``, when CloudFormation says.
+    """
+
+    status: str
+    execution_status: str
+    reason: str = ""
+    created_at: datetime | None = None
+
+    @property
+    def outcome(self) -> ChangeSetOutcome:
+        return classify_change_set(self.status, self.execution_status, self.reason)
+
+
+def change_set_status(session: AccountSession, *, stack_name: str, change_set_id: str) -> ChangeSetStatus | None:
+    """The change set's statuses (``cloudformation:DescribeChangeSet``), ``None`` when it does not exist."""
+    described = _describe_change_set(session, stack_name, change_set_id)
+    if described is None:
+        return None
+    return ChangeSetStatus(
+        status=described.get("Status", ""),
+        execution_status=described.get("ExecutionStatus", ""),
+        reason=described.get("StatusReason", ""),
+        created_at=described.get("CreationTime"),
+    )
+
+
+def read_change_set(session: AccountSession, *, stack_name: str, change_set_id: str, change_set_type: str) -> ChangeSet:
+    """The change set with all its changes, as it is now (``cloudformation:DescribeChangeSet``, every page).
+
+    One that does not exist comes back with status ``UNKNOWN``. ``change_set_type`` (CREATE or UPDATE) is not in
+    CloudFormation's description: the caller knows it.
+    """
+    pages = [_describe_change_set(session, stack_name, change_set_id) or {}]
+    while pages[-1].get("NextToken"):
+        pages.append(_describe_change_set(session, stack_name, change_set_id, pages[-1]["NextToken"]) or {})
+    described = pages[0]
+    return ChangeSet(
+        id=change_set_id,
+        name=described.get("ChangeSetName", ""),
+        stack_name=stack_name,
+        change_set_type=change_set_type,
+        status=described.get("Status", "UNKNOWN"),
+        reason=described.get("StatusReason", ""),
+        changes=tuple(
+            ResourceChange(
+                action=change.get("Action", ""),
+                logical_id=change.get("LogicalResourceId", ""),
+                resource_type=change.get("ResourceType", ""),
+                replacement=change.get("Replacement", ""),
+            )
+            for page in pages
+            for change in (c.get("ResourceChange", {}) for c in page.get("Changes", []))
+        ),
+    )
+
+
 def delete_change_set(session: AccountSession, *, stack_name: str, change_set_id: str) -> None:
     """Delete a change set (``cloudformation:DeleteChangeSet``); one that does not exist is fine."""
     try:
@@ -198,28 +311,7 @@ def _wait_for_change_set(session: AccountSession, stack_name: str, change_set_id
             StackName=stack_name,
             WaiterConfig={"Delay": WAIT_DELAY_SECONDS, "MaxAttempts": WAIT_MAX_ATTEMPTS},
         )
-    pages = [_describe_change_set(session, stack_name, change_set_id) or {}]
-    while pages[-1].get("NextToken"):
-        pages.append(_describe_change_set(session, stack_name, change_set_id, pages[-1]["NextToken"]) or {})
-    described = pages[0]
-    change_set = ChangeSet(
-        id=change_set_id,
-        name=described.get("ChangeSetName", ""),
-        stack_name=stack_name,
-        change_set_type=kind,
-        status=described.get("Status", "UNKNOWN"),
-        reason=described.get("StatusReason", ""),
-        changes=tuple(
-            ResourceChange(
-                action=change.get("Action", ""),
-                logical_id=change.get("LogicalResourceId", ""),
-                resource_type=change.get("ResourceType", ""),
-                replacement=change.get("Replacement", ""),
-            )
-            for page in pages
-            for change in (c.get("ResourceChange", {}) for c in page.get("Changes", []))
-        ),
-    )
+    change_set = read_change_set(session, stack_name=stack_name, change_set_id=change_set_id, change_set_type=kind)
     if change_set.status == "CREATE_COMPLETE" or change_set.is_empty:
         return change_set
     message = "Change set failed" if change_set.status == "FAILED" else "Change set not ready"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from botocore.exceptions import ClientError
@@ -88,6 +89,20 @@ def describe_stack(session: AccountSession, stack_name: str) -> StackState | Non
         change_set_id=stack.get("ChangeSetId", ""),
         termination_protection=stack.get("EnableTerminationProtection", False),
     )
+
+
+def last_changed(session: AccountSession, stack_name: str) -> datetime | None:
+    """When the stack last changed: ``LastUpdatedTime``, else ``CreationTime`` (``cloudformation:DescribeStacks``).
+
+    ``None`` when the stack does not exist.
+    """
+    try:
+        stack = session.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
+    except ClientError as err:
+        if is_missing(err):
+            return None
+        raise cfn_error(session, stack_name, "Cannot describe stack", err) from err
+    return stack.get("LastUpdatedTime") or stack.get("CreationTime")
 
 
 def wait_for_stack(
