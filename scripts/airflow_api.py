@@ -119,3 +119,8 @@ class AirflowApi:
         """A gate's Human-in-the-loop details: ``response_received``, ``chosen_options``, ``responded_by_user``…"""
         path = f"/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances/{task_id}/{map_index}/hitlDetails"
         return self.call("GET", path)
+
+    def xcom(self, dag_id: str, run_id: str, task_id: str, map_index: int = -1, key: str = "return_value") -> Any:
+        """A task instance's XCom value (deserialised)."""
+        path = f"/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances/{task_id}/xcomEntries/{key}"
+        return self.call("GET", path, params={"map_index": map_index, "deserialize": "true"})["value"]

@@ -55,16 +55,34 @@ def _run(args: argparse.Namespace) -> int:
         )
         print(f"{reader.management_account} {ORGANIZATIONS_REGION}: {stack.name} {stack.status}")
         targets += selected_targets(plan, admin)
+    owners_execute = {env.name for env in plan.environments if env.execution == "account-owner"}
     for account_id, regions, external_id, prefix in bootstrap_targets(targets):
-        _bootstrap_account(args, account_id, regions, external_id, prefix)
+        executes = any(t.account_id == account_id and t.environment not in owners_execute for t in targets)
+        _bootstrap_account(args, account_id, regions, external_id, prefix, executes=executes)
     return 0
 
 
 def _bootstrap_account(
-    args: argparse.Namespace, account_id: str, regions: tuple[str, ...], external_id: str, prefix: str
+    args: argparse.Namespace,
+    account_id: str,
+    regions: tuple[str, ...],
+    external_id: str,
+    prefix: str,
+    *,
+    executes: bool,
 ) -> None:
-    """Bootstrap ``regions`` of one account; the region owning its roles adds ``prefix`` to those it trusts."""
-    from flightdeck.aws.bootstrap import bootstrap_account, merge_prefixes, roles_region, trusted_prefixes
+    """Bootstrap ``regions`` of one account; the region owning its roles adds ``prefix`` to those it trusts.
+
+    The deploy role may execute change sets if this manifest needs it (an environment with ``execution:
+    orchestrator`` deploys there) or another application bootstrapped into the account does.
+    """
+    from flightdeck.aws.bootstrap import (
+        allows_execute,
+        bootstrap_account,
+        merge_prefixes,
+        roles_region,
+        trusted_prefixes,
+    )
     from flightdeck.aws.session import assume_role
 
     def admin(region: str) -> AccountSession:
@@ -74,7 +92,10 @@ def _bootstrap_account(
     # IAM is global: the roles live in one region's bootstrap stack, the account's first one unless an earlier
     # bootstrap (of this or another application) put them elsewhere; that stack is updated too.
     home = roles_region(admin(regions[0])) or regions[0]
-    prefixes = merge_prefixes(trusted_prefixes(admin(home)), [prefix])
+    trusted = trusted_prefixes(admin(home))
+    prefixes = merge_prefixes(trusted, [prefix])
+    others = [other for other in trusted if other != prefix]
+    allow_execute = executes or bool(others and allows_execute(admin(home)))
     for region in (home, *(r for r in regions if r != home)):
         stack = bootstrap_account(
             admin(region),
@@ -82,8 +103,10 @@ def _bootstrap_account(
             external_id=external_id,
             create_roles=region == home,
             application_stack_prefixes=prefixes,
+            allow_execute=allow_execute,
         )
-        print(f"{account_id} {region}: {stack.name} {stack.status} (stacks {', '.join(prefixes)})")
+        who = "the deploy role" if allow_execute else "the account owner only"
+        print(f"{account_id} {region}: {stack.name} {stack.status} (stacks {', '.join(prefixes)}; {who} executes)")
 
 
 def selected_targets(plan: ReleasePlan, session: AccountSession) -> list[Target]:

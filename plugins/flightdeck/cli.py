@@ -12,6 +12,7 @@ from flightdeck.bootstrap_cli import COMMAND as BOOTSTRAP_COMMAND
 from flightdeck.commands import COMMANDS, Command, register
 from flightdeck.config_cli import COMMAND as CONFIG_COMMAND
 from flightdeck.errors import FlightdeckError, ManifestError, ManifestIssue
+from flightdeck.execute_cli import COMMAND as EXECUTE_COMMAND
 from flightdeck.manifest import discover_manifests, load_manifest
 from flightdeck.manifest.schema import manifest_json_schema_text
 from flightdeck.manifest.template_lint import lint_template
@@ -155,4 +156,5 @@ register(Command("validate", "check manifests; print OK or every issue", _config
 register(Command("plan", "show what a release of a manifest would deploy, and where", _configure_plan, _plan))
 register(Command("schema", "print the JSON Schema of manifests", lambda parser: None, _schema))
 register(BOOTSTRAP_COMMAND)
+register(EXECUTE_COMMAND)
 register(CONFIG_COMMAND)

@@ -18,6 +18,7 @@ from flightdeck.operators.change_set import CreateChangeSetOperator
 from flightdeck.operators.execute import ExecuteChangeSetOperator
 from flightdeck.operators.package import PackageOperator
 from flightdeck.operators.preflight import PreflightOperator
+from flightdeck.operators.report import DryRunReportOperator
 from flightdeck.operators.smoke import SmokeTestOperator
 from flightdeck.operators.wave import WaveCheckOperator
 from flightdeck.plan import EnvironmentPlan, ReleasePlan, TargetCatalog, WavePlan, build_plan
@@ -44,7 +45,16 @@ def build_release_dag(plan: ReleasePlan) -> DAG:
                 pattern=r"^[A-Za-z0-9][A-Za-z0-9._+-]*$",
                 title="Version",
                 description="The version being released (tagged on every stack, passed as release:version).",
-            )
+            ),
+            "dry_run": Param(
+                False,
+                type="boolean",
+                title="Dry run",
+                description=(
+                    "Assume every role, resolve every parameter and create every change set, publish what would "
+                    "change (the dry_run_report task), then delete the change sets: nothing is deployed."
+                ),
+            ),
         },
         doc_md=_doc(plan),
         render_template_as_native_obj=False,
@@ -62,6 +72,14 @@ def build_release_dag(plan: ReleasePlan) -> DAG:
             group = _environment_group(plan, environment, selected.get(environment.name))
             previous >> group
             previous = group
+        previous >> DryRunReportOperator(
+            task_id=naming.DRY_RUN_REPORT,
+            change_set_task_ids=[
+                _TaskIds(naming.wave_group(environment.name, wave.name, len(environment.waves))).change_set
+                for environment in plan.environments
+                for wave in environment.waves
+            ],
+        )
     return dag
 
 
@@ -130,12 +148,30 @@ def _wave(
             "max_active_tis_per_dagrun": wave.max_concurrent,
         }
 
+    approval = environment.approval
+    per_target_gate = approval.per == "target"
+
+    def gate(**kwargs: Any) -> ReleaseGateOperator:
+        return ReleaseGateOperator(
+            task_id=naming.APPROVE,
+            environment=environment.name,
+            application=plan.application,
+            approval=approval,
+            change_set_task_id=ids.change_set,
+            aws_conn_id=plan.aws_conn_id,
+            targets=targets,
+            execution=environment.execution,
+            **kwargs,
+        )
+
     @task_group(group_id=naming.PREPARE_GROUP)
     def prepare(target_label: str) -> None:
         package = PackageOperator(
             task_id=naming.PACKAGE,
             application=plan.application,
             template_path=plan.template_path,
+            # A dry run skips the deploy steps before it; only a failure stops what follows.
+            trigger_rule="none_failed",
             **per_target(target_label),
         )
         change_set = CreateChangeSetOperator(
@@ -152,6 +188,9 @@ def _wave(
         execute = ExecuteChangeSetOperator(
             task_id=naming.EXECUTE_CHANGE_SET,
             change_set_task_id=ids.change_set,
+            approval_task_id=ids.approve_in_deploy if per_target_gate else ids.approve,
+            approval_per_target=per_target_gate,
+            execution=environment.execution,
             trigger_rule="none_failed",
             **per_target(target_label),
         )
@@ -161,6 +200,8 @@ def _wave(
             trigger_rule="none_failed",
             **per_target(target_label),
         )
+        if per_target_gate:
+            gate(target_label=target_label, map_index_template=TARGET_LABEL) >> execute
         execute >> smoke
 
     # Only the labels are mapped (and serialised); operators look their target up in the parsed plan. The wave
@@ -168,23 +209,11 @@ def _wave(
     labels: list[str] | XComArg = selected if wave.selected and selected is not None else list(wave.labels)
     prepared = prepare.expand(target_label=labels)
     deployed = deploy.expand(target_label=labels)
-    approval = environment.approval
-    if approval.required:
-        gate = ReleaseGateOperator(
-            task_id=naming.APPROVE,
-            environment=environment.name,
-            application=plan.application,
-            approvers=list(approval.approvers),
-            response_timeout_seconds=approval.timeout_seconds,
-            approve_on_timeout=approval.on_timeout == "approve",
-            skip_when_unchanged=approval.auto_approve != "never",
-            change_set_task_id=ids.change_set,
-            aws_conn_id=plan.aws_conn_id,
-            targets=targets,
-        )
-        prepared >> gate >> deployed
-    else:
+    # Every wave has its gate: it passes by itself unless the manifest's rules or a flagged change need a person.
+    if per_target_gate:
         prepared >> deployed
+    else:
+        prepared >> gate() >> deployed
     if wave.needs_check:
         deployed >> WaveCheckOperator(
             task_id=naming.WAVE_CHECK,
@@ -205,6 +234,8 @@ class _TaskIds:
         self.change_set = naming.task_id(prefix, naming.PREPARE_GROUP, naming.CREATE_CHANGE_SET)
         self.execute = naming.task_id(prefix, naming.DEPLOY_GROUP, naming.EXECUTE_CHANGE_SET)
         self.smoke = naming.task_id(prefix, naming.DEPLOY_GROUP, naming.SMOKE_TEST)
+        self.approve = naming.task_id(prefix, naming.APPROVE)
+        self.approve_in_deploy = naming.task_id(prefix, naming.DEPLOY_GROUP, naming.APPROVE)
 
 
 def _doc(plan: ReleasePlan) -> str:

@@ -94,8 +94,14 @@ def release(stack: Stack, plan: ReleasePlan) -> Iterator[BrowserRelease]:
         for key, value in stack.aws_env().items():
             env.setenv(key, value)
         run_id = trigger_release(stack, plan, VERSION)
-        # dev and staging deploy; the first prod gate parks and has settled (answering sooner can fail it).
+        # The first release creates an IAM role: dev's and staging's gates wait for the approver too (answered
+        # through the REST API); then the first prod gate parks and has settled (answering sooner can fail it).
+        approver_api = AirflowApi(stack.api_url, APPROVER, stack.state.passwords[APPROVER])
         gate = wait_for_settled_gate(stack, plan.dag_id, run_id, settle_seconds=SETTLE_SECONDS)
+        while not gate["task_id"].startswith("prod."):
+            approver_api.answer_gate(plan.dag_id, run_id, gate["task_id"], "Approve", gate["map_index"])
+            manager.wait_for_task_state(plan.dag_id, run_id, gate["task_id"], {"success", "failed"})
+            gate = wait_for_settled_gate(stack, plan.dag_id, run_id, settle_seconds=SETTLE_SECONDS)
         task_id, map_index = gate["task_id"], gate["map_index"]
 
         # The release manager triggered the run: the UI offers the buttons, the server refuses the answer.
@@ -163,10 +169,15 @@ def test_approver_reads_the_change_review(release: BrowserRelease, plan: Release
     body = release.body
     assert body.startswith(_subject(plan))
     assert f"Version {VERSION}, triggered by {MANAGER}. May approve: {APPROVER}." in body
+    # Warnings first: the new stack's IAM role widens IAM access.
+    assert body.index("Warnings") < body.index("Targets")
+    assert "FunctionRole" in body[body.index("Warnings") : body.index("Targets")]
     first, *later = _prod_waves(plan)
     for label in first.labels:
         assert label in body
         assert naming.change_set_name(release.run_id, label) in body
+    assert "+3 ~0 -0" in body
+    assert "IAM broadened" in body
     # Only the wave behind this gate: the other prod targets come with the next gate.
     for wave in later:
         for label in wave.labels:

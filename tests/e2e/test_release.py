@@ -57,9 +57,10 @@ def scenario(stack: Stack, plan: ReleasePlan) -> Iterator[Scenario]:
             env.setenv(key, value)
 
         def release_manager_tries_first(gate: dict[str, Any]) -> None:
-            manager = AirflowApi(stack.api_url, MANAGER, stack.state.passwords[MANAGER])
-            answer = manager.answer_gate(plan.dag_id, gate["dag_run_id"], gate["task_id"], "Approve", gate["map_index"])
-            result.refusals.append(answer.status_code)
+            for user in (MANAGER, "admin"):
+                api = AirflowApi(stack.api_url, user, stack.state.passwords[user])
+                answer = api.answer_gate(plan.dag_id, gate["dag_run_id"], gate["task_id"], "Approve", gate["map_index"])
+                result.refusals.append(answer.status_code)
 
         steps = [
             ("approved", "1.0.0", "Approve", release_manager_tries_first),
@@ -84,9 +85,20 @@ def _cloudformation(target: Target) -> Any:
 def test_approved_release_deploys_every_target(scenario: Scenario, plan: ReleasePlan, stack: Stack) -> None:
     outcome = scenario.outcomes["approved"]
     assert outcome.state == "success", outcome.task_instances
-    assert outcome.gate_answers == {"prod.canary.approve": "Approve", "prod.rest.approve": "Approve"}
-    # Separation of duties: the release manager is an approver but may not approve their own run.
-    assert scenario.refusals == [403, 403]
+    # The first release creates an IAM role in every target: a flagged change, so even dev and staging waited for
+    # an approver; prod always does.
+    gates = ("dev.approve", "staging.approve", "prod.canary.approve", "prod.rest.approve")
+    assert outcome.gate_answers == dict.fromkeys(gates, "Approve")
+    # Separation of duties: the release manager (a prod approver) may not approve their own run, and an Airflow
+    # admin who is no approver may not either.
+    assert scenario.refusals == [403] * 8
+    manager = AirflowApi(stack.api_url, MANAGER, stack.state.passwords[MANAGER])
+    record = manager.xcom(plan.dag_id, outcome.run_id, "prod.canary.approve")
+    assert record["approved_by"] == "approver"
+    [(label, bound)] = record["change_sets"].items()
+    assert label == "prod/333333333333/eu-west-1"
+    assert bound["id"].startswith("arn:aws:cloudformation:eu-west-1:333333333333:changeSet/")
+    assert len(bound["fingerprint"]) == 64
     # The rest of prod started only after the canary's smoke test passed and it baked.
     by_id = {(ti["task_id"], ti.get("rendered_map_index")): ti for ti in outcome.task_instances}
     baked = by_id[("prod.canary.wave_check", None)]
@@ -127,9 +139,14 @@ def test_parameters_resolve_in_each_target_account(scenario: Scenario, plan: Rel
 def test_rejected_release_executes_nothing_in_prod(scenario: Scenario, plan: ReleasePlan, stack: Stack) -> None:
     outcome = scenario.outcomes["rejected"]
     assert outcome.state == "failed"
+    # A code change is no flagged change: dev and staging passed by themselves; prod's canary gate was rejected.
     assert outcome.gate_answers == {"prod.canary.approve": "Reject"}
     states = _states(outcome)
+    assert states[("dev.approve", None)] == states[("staging.approve", None)] == "success"
     assert states[("prod.canary.approve", None)] == "failed"
+    manager = AirflowApi(stack.api_url, MANAGER, stack.state.passwords[MANAGER])
+    log = manager.task_log(plan.dag_id, outcome.run_id, "prod.canary.approve", -1, 1)
+    assert "Release to prod was rejected by approver: its change sets were deleted and nothing was executed." in log
     assert states[("prod.canary.prepare.create_change_set", "prod/333333333333/eu-west-1")] == "success"
     after_gate = {s for (task, _), s in states.items() if task.startswith(("prod.canary.deploy.", "prod.rest."))}
     assert after_gate == {"upstream_failed"}
@@ -173,8 +190,7 @@ def test_release_without_changes_needs_no_approval(scenario: Scenario) -> None:
     assert outcome.state == "success"
     assert outcome.gate_answers == {}
     states = _states(outcome)
-    assert states[("prod.canary.approve", None)] == "skipped"
-    assert states[("prod.rest.approve", None)] == "skipped"
+    assert {s for (task, _), s in states.items() if task.endswith(".approve")} == {"success"}
     executes = {s for (task, _), s in states.items() if task.endswith(".execute_change_set")}
     assert executes == {"skipped"}
     assert {s for (task, _), s in states.items() if task.endswith(".smoke_test")} == {"success"}
@@ -254,3 +270,33 @@ def test_clearing_a_failed_target_reruns_only_that_target(scenario: Scenario, pl
 
 def _account_admin(target: Target) -> AccountSession:
     return account_owner_session(target.account_id, target.region)
+
+
+def test_dry_run_creates_reviews_and_deletes_every_change_set_and_deploys_nothing(
+    scenario: Scenario, plan: ReleasePlan, stack: Stack
+) -> None:
+    manager = AirflowApi(stack.api_url, MANAGER, stack.state.passwords[MANAGER])
+    with pytest.MonkeyPatch.context() as env:
+        for key, value in stack.aws_env().items():
+            env.setenv(key, value)
+        before = deployment_rows(plan)
+        run_id = manager.trigger(plan.dag_id, {"version": "9.9.9", "dry_run": True})
+        outcome = follow_run(stack, plan.dag_id, run_id)
+        assert outcome.state == "success", outcome.task_instances
+        assert outcome.gate_answers == {}  # nobody was asked
+        states = _states(outcome)
+        assert {s for (task, _), s in states.items() if task.endswith((".execute_change_set", ".smoke_test"))} == {
+            "skipped"
+        }
+        report = manager.xcom(plan.dag_id, run_id, "dry_run_report")
+        assert [row["label"] for row in report["matrix"]] == [target.label for target in plan.targets]
+        for row in report["matrix"]:
+            assert row["change_set_type"] == "UPDATE"
+            parameters = {p["name"]: p["after"] for p in row["summary"]["parameters"]}
+            assert parameters["AppVersion"] == "9.9.9"
+        assert report["markdown"].startswith("# Dry run of version `9.9.9`")
+        # Nothing deployed, and no change set of the dry run is left anywhere.
+        assert deployment_rows(plan) == before
+        for target in plan.targets:
+            left = _cloudformation(target).list_change_sets(StackName=target.stack_name)["Summaries"]
+            assert naming.change_set_name(run_id, target.label) not in [cs["ChangeSetName"] for cs in left]

@@ -210,3 +210,11 @@ def test_validate_accepts_accounts_selected_from_organizations(capsys: pytest.Ca
     full = Path(__file__).parent / "fixtures" / "manifests" / "full.yaml"
     assert cli.main(["validate", "--no-lint", str(full)]) == 0
     assert capsys.readouterr().out == f"OK {full}\n"
+
+
+def test_execute_wants_a_change_set_arn(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["execute", "hello-prod"]) == 1
+    assert capsys.readouterr().err == (
+        "error: 'hello-prod' is not a change set ARN: copy it from the approval "
+        "(arn:aws:cloudformation:<region>:<account>:changeSet/<name>/<id>)\n"
+    )

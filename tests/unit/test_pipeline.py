@@ -32,17 +32,20 @@ def test_one_group_per_environment_in_manifest_order() -> None:
     environments = ("dev", "staging", "prod")
     expected = [f"{env}.prepare.{task}" for env in environments for task in ("package", "create_change_set")]
     expected += [f"{env}.deploy.{task}" for env in environments for task in ("execute_change_set", "smoke_test")]
-    expected = [task for task in expected if not task.startswith("prod.")]
+    expected = [task for task in expected if not task.startswith("prod.")] + ["dev.approve", "staging.approve"]
     prod = ["prepare.package", "prepare.create_change_set", "approve", "deploy.execute_change_set", "deploy.smoke_test"]
     expected += [f"prod.{wave}.{task}" for wave in ("canary", "rest") for task in prod]
-    assert sorted(dag.task_dict) == sorted([*expected, "preflight", "prod.canary.wave_check"])
+    assert sorted(dag.task_dict) == sorted([*expected, "preflight", "prod.canary.wave_check", "dry_run_report"])
     # Preflight first, then environments in order; only prod waits for a person.
     assert dag.task_dict["dev.prepare.package"].upstream_task_ids == {"preflight"}
     assert dag.task_dict["staging.prepare.package"].upstream_task_ids == {"dev.deploy.smoke_test"}
     assert dag.task_dict["prod.canary.prepare.package"].upstream_task_ids == {"staging.deploy.smoke_test"}
     assert dag.task_dict["prod.canary.approve"].upstream_task_ids == {"prod.canary.prepare.create_change_set"}
     assert dag.task_dict["prod.canary.deploy.execute_change_set"].upstream_task_ids == {"prod.canary.approve"}
-    assert dag.task_dict["dev.deploy.execute_change_set"].upstream_task_ids == {"dev.prepare.create_change_set"}
+    # Every wave has its gate; dev's passes by itself unless a change is flagged.
+    assert dag.task_dict["dev.deploy.execute_change_set"].upstream_task_ids == {"dev.approve"}
+    assert dag.task_dict["dry_run_report"].upstream_task_ids == {"prod.rest.deploy.smoke_test"}
+    assert set(dag.params) == {"version", "dry_run"}
     assert "version" in dag.params
 
 
@@ -50,7 +53,7 @@ def test_targets_are_mapped_and_labelled() -> None:
     dag = build_release_dag(build_plan(load_manifest(HELLO)))
     assert dag.task_group_dict["dev.prepare"]._expand_input.value == {"target_label": ["dev/111111111111/eu-west-1"]}
     for task in dag.tasks:
-        if task.task_id not in ("preflight", "prod.canary.approve", "prod.rest.approve", "prod.canary.wave_check"):
+        if task.task_id.split(".")[-1] not in ("preflight", "approve", "wave_check", "dry_run_report"):
             assert task.map_index_template == "{{ task.target_label }}"
 
 
@@ -72,7 +75,7 @@ def test_same_plan_gives_the_same_serialised_dag() -> None:
 def test_dag_size_does_not_grow_with_targets(tmp_path: Path) -> None:
     small = build_release_dag(build_plan(load_manifest(write_manifest(tmp_path / "small", 4))))
     large = build_release_dag(build_plan(load_manifest(write_manifest(tmp_path / "large", 1000))))
-    assert len(large.task_dict) == len(small.task_dict) == 14
+    assert len(large.task_dict) == len(small.task_dict) == 17
     # Only the target labels are serialised per target (~110 bytes); naive per-target task groups cost ~3.3 KB.
     growth_per_target = (len(_serialised(large)) - len(_serialised(small))) / (1000 - 4)
     assert growth_per_target < 200
@@ -178,7 +181,7 @@ def test_flightdeck_plan_lists_exactly_the_dags_tasks() -> None:
     plan = build_plan(load_manifest(HELLO))
     dag = build_release_dag(plan)
     listed = {task.split("[")[0] for environment in plan.environments for task in environment_tasks(environment)}
-    assert {*listed, naming.PREFLIGHT} == set(dag.task_dict)
+    assert {*listed, naming.PREFLIGHT, naming.DRY_RUN_REPORT} == set(dag.task_dict)
 
 
 def test_selected_accounts_join_the_last_wave_through_their_select_task() -> None:
@@ -204,7 +207,7 @@ def test_selected_accounts_join_the_last_wave_through_their_select_task() -> Non
     package.target_label = "prod/555555555555/eu-central-1"
     assert package.target.deploy_role_arn == "arn:aws:iam::555555555555:role/flightdeck-deploy"
     listed = {task.split("[")[0] for environment in plan.environments for task in environment_tasks(environment)}
-    assert {*listed, naming.PREFLIGHT} == set(dag.task_dict)
+    assert {*listed, naming.PREFLIGHT, naming.DRY_RUN_REPORT} == set(dag.task_dict)
     assert json.loads(_serialised(dag))  # serialises
 
 
@@ -212,3 +215,21 @@ def test_every_fixture_manifest_gets_its_dag() -> None:
     fixtures = ROOT / "tests" / "unit" / "fixtures" / "manifests"  # hello.yaml, and full.yaml with an OU selector
     assert sorted(load_release_dags(fixtures)) == ["release__hello", "release__shop"]
     check_release_manifests(fixtures)  # raises on any invalid manifest
+
+
+def test_per_target_gates_are_mapped_in_the_deploy_group(tmp_path: Path) -> None:
+    text = HELLO.read_text().replace("      timeout: 24h\n", "      timeout: 24h\n      per: target\n")
+    manifest = tmp_path / "manifests" / "hello.yaml"  # its template is ../apps/hello/template.yaml
+    manifest.parent.mkdir()
+    manifest.write_text(text)
+    shutil.copytree(HELLO.parent.parent / "apps", tmp_path / "apps")
+    dag = build_release_dag(build_plan(load_manifest(manifest)))
+    gate = dag.task_dict["prod.rest.deploy.approve"]
+    assert "prod.rest.approve" not in dag.task_dict
+    assert gate.upstream_task_ids == {"prod.rest.prepare.create_change_set"}
+    assert dag.task_dict["prod.rest.deploy.execute_change_set"].upstream_task_ids == {"prod.rest.deploy.approve"}
+    assert gate.map_index_template == "{{ task.target_label }}"
+    execute = dag.task_dict["prod.rest.deploy.execute_change_set"]
+    assert (execute.approval_task_id, execute.approval_per_target) == ("prod.rest.deploy.approve", True)
+    # dev keeps its one gate per wave
+    assert dag.task_dict["dev.deploy.execute_change_set"].approval_task_id == "dev.approve"

@@ -38,6 +38,7 @@ def bootstrap_account(
     external_id: str,
     create_roles: bool,
     application_stack_prefixes: Sequence[str] = ("*",),
+    allow_execute: bool = True,
     template_path: Path | None = None,
 ) -> StackState:
     """Create or update the bootstrap stack through a change set; no change at all is success.
@@ -51,6 +52,7 @@ def bootstrap_account(
     :param create_roles: create the deploy and execution roles in this region.
     :param application_stack_prefixes: the deploy role may only touch stacks whose name starts with one of these
         (one per application deployed to the account; see :func:`merge_prefixes`).
+    :param allow_execute: the deploy role may execute change sets; false where only account owners execute.
     :param template_path: another bootstrap template (default ``include/bootstrap/bootstrap.yaml``).
     """
     parameters = {
@@ -58,6 +60,7 @@ def bootstrap_account(
         "ExternalId": external_id,
         "CreateRoles": "true" if create_roles else "false",
         "StackNamePrefixes": ",".join(application_stack_prefixes),
+        "AllowExecute": "true" if allow_execute else "false",
     }
     description = "Flightdeck bootstrap: artifact bucket, deploy role, execution role"
     return _deploy(session, STACK_NAME, template_path or DEFAULT_TEMPLATE, parameters, description)
@@ -83,6 +86,14 @@ def roles_region(session: AccountSession) -> str | None:
         listed = iam.list_role_tags(RoleName=DEPLOY_ROLE_NAME).get("Tags", [])
         tags = {tag["Key"]: tag["Value"] for tag in listed}
     return tags.get(ROLES_REGION_TAG, "")
+
+
+def allows_execute(session: AccountSession) -> bool | None:
+    """Whether the bootstrap stack in ``session``'s region lets the deploy role execute change sets (None: none)."""
+    stack = describe_stack(session, STACK_NAME)
+    if stack is None:
+        return None
+    return stack.parameters.get("AllowExecute", "true") == "true"
 
 
 def trusted_prefixes(session: AccountSession) -> tuple[str, ...]:

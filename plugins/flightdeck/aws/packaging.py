@@ -73,6 +73,17 @@ def load_template(path: str | Path) -> dict[str, Any]:
     return template
 
 
+def parse_template(body: str | dict[str, Any]) -> dict[str, Any]:
+    """A template as CloudFormation returns it (``GetTemplate``: a dict for JSON, text for YAML) as a dict."""
+    if isinstance(body, dict):
+        return body
+    try:
+        template = json.loads(body) if body.lstrip().startswith("{") else yaml.load(body, Loader=_TemplateLoader)
+    except (ValueError, yaml.YAMLError) as err:
+        raise FlightdeckError(f"CloudFormation returned a template that cannot be read: {err}") from err
+    return template if isinstance(template, dict) else {}
+
+
 def canonical_json(data: Any) -> str:
     """The one JSON text of ``data``: sorted keys, no insignificant whitespace."""
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -17,6 +17,7 @@ FIXES: dict[str, tuple[str, ...]] = {
         "cfn_stacks",
         "cfn_change_sets",
         "cfn_stack_options",
+        "cfn_change_set_details",
         "dynamic_references",
     ),
     "moto.awslambda.models": ("lambda_code", "lambda_runtime"),

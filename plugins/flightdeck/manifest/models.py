@@ -48,6 +48,8 @@ class Environment(StrictModel):
         to select accounts when the release runs.
     :param waves: groups of targets deployed one after the other (default: one wave ``all`` of every target).
     :param stack_options: replace the manifest's ``stack_options`` key by key (tags are merged).
+    :param execution: who executes approved change sets: ``orchestrator`` (default: the deploy role) or
+        ``account-owner`` (the account's owner, by hand or with ``flightdeck execute``; the release waits).
     """
 
     name: EnvironmentName
@@ -57,6 +59,7 @@ class Environment(StrictModel):
     accounts: Annotated[tuple[Account, ...], Field(min_length=1)]
     waves: Waves | None = None
     stack_options: StackOptions | None = None
+    execution: Literal["orchestrator", "account-owner"] = "orchestrator"
 
     @property
     def listed_accounts(self) -> tuple[tuple[int, AccountTarget], ...]:

@@ -28,6 +28,7 @@ from flightdeck.manifest.fields import (
     check_placeholders,
     describe_type,
     invalid,
+    matching,
     parse_duration,
     unique,
 )
@@ -41,12 +42,17 @@ _POLICY_EXAMPLE = '{"Statement": [{"Effect": "Allow", "Action": "Update:*", "Pri
 class Approval(StrictModel):
     """Whether an environment waits for a person before its change sets are executed.
 
+    A change that replaces or deletes a stateful resource, or broadens IAM or network access, always waits for
+    one of ``approvers``, even where approval is not required.
+
     :param required: wait for approval (default false).
     :param approvers: Airflow user names allowed to approve; required when ``required`` is true.
     :param timeout: how long to wait (``30m``, ``24h``, ``7d``); none waits forever.
     :param on_timeout: what a timeout means: ``reject`` (default) or ``approve``.
     :param auto_approve: when the gate passes without a person: ``never``, ``empty`` (default: every change set
-        of the environment is empty) or ``benign`` (changes the benign-change policy allows).
+        of the wave is empty) or ``benign`` (only in-place modifications, nothing flagged).
+    :param per: one gate per ``wave`` (default) or per ``target``.
+    :param notify: SNS topics told when approval is requested (the change summary and a link to the run).
     """
 
     required: bool = False
@@ -54,6 +60,8 @@ class Approval(StrictModel):
     timeout: Duration | None = None
     on_timeout: Literal["reject", "approve"] = "reject"
     auto_approve: Literal["never", "empty", "benign"] = "empty"
+    per: Literal["wave", "target"] = "wave"
+    notify: Annotated[tuple[ApprovalTopicArn, ...], unique("topic")] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> Approval:
@@ -93,6 +101,14 @@ def _not_reserved(key: str) -> str:
     return key
 
 
+ApprovalTopicArn = Annotated[
+    str,
+    matching(
+        r"arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}",
+        "topic ARN",
+        "arn:aws:sns:<region>:<account id>:<topic name>, a topic the orchestrator may publish to",
+    ),
+]
 TopicArn = Annotated[
     str, _arn("sns", r"[A-Za-z0-9_-]{1,256}", "an SNS topic", "arn:aws:sns:{region}:{account_id}:<topic name>")
 ]

@@ -12,7 +12,9 @@ from airflow.sdk import Context
 from flightdeck import naming
 from flightdeck.aws.cloudformation import create_change_set, describe_stack
 from flightdeck.aws.parameters import resolve_parameters_with_versions
+from flightdeck.changes import ChangeSummary
 from flightdeck.operators.base import TargetOperator
+from flightdeck.operators.review import Review, review_change_set
 
 
 class CreateChangeSetOperator(TargetOperator):
@@ -56,8 +58,13 @@ class CreateChangeSetOperator(TargetOperator):
             description=f"{self.application} {version} ({run_id})",
             options=self.stack_options,
         )
-        summary = ", ".join(f"{c.action} {c.logical_id}" for c in change_set.changes) or "no changes"
-        self.log.info("Change set %s on %s: %s", change_set.id, target.label, summary)
+        if change_set.is_empty:
+            review = Review(change_set.id, ChangeSummary(), "")
+        else:
+            review = review_change_set(session, target, change_set.id, resolved.versions)
+        self.log.info("Change set %s on %s: %s", change_set.id, target.label, review.summary.headline())
+        for flag in review.summary.flags:
+            self.log.warning("%s needs a person: %s", target.label, flag.message)
         return {
             **change_set.to_dict(),
             "label": target.label,
@@ -68,6 +75,8 @@ class CreateChangeSetOperator(TargetOperator):
             "parameters_sha256": _digest(parameters),
             # Which version of each SSM parameter and secret was used: never a value.
             "parameter_versions": resolved.versions,
+            # What it changes, and the fingerprint an approval binds to.
+            "review": review.to_dict(),
         }
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from airflow.sdk import Context
+from airflow.sdk.exceptions import AirflowSkipException
 
 from flightdeck.aws.cloudformation import describe_stack
 from flightdeck.aws.functions import invoke_function
@@ -30,6 +31,8 @@ class SmokeTestOperator(TargetOperator):
 
     def execute(self, context: Context) -> list[dict[str, Any]]:
         target = self.target
+        if context["params"].get("dry_run"):
+            raise AirflowSkipException(f"{target.label}: dry run, nothing was deployed to test.")
         session = self.target_session(context)
         stack = describe_stack(session, target.stack_name)
         if stack is None:

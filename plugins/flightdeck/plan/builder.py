@@ -91,6 +91,8 @@ def _environment(manifest: Manifest, environment: Environment) -> EnvironmentPla
             timeout_seconds=approval.timeout_seconds,
             on_timeout=approval.on_timeout,
             auto_approve=approval.auto_approve,
+            per=approval.per,
+            notify=approval.notify,
         ),
         targets=targets,
         waves=tuple(
@@ -98,6 +100,7 @@ def _environment(manifest: Manifest, environment: Environment) -> EnvironmentPla
             for k, assignment in enumerate(assignments)
         ),
         selectors=tuple(_selector(manifest, environment, entry, options) for _, entry in environment.selectors),
+        execution=environment.execution,
     )
 
 

@@ -35,6 +35,7 @@ def _environment(environment: EnvironmentPlan) -> dict[str, Any]:
     return {
         "name": environment.name,
         "approval": environment.approval.to_dict(),
+        "execution": environment.execution,
         "waves": [wave.to_dict() for wave in environment.waves],
         "targets": [{"label": target.label, **target.to_dict()} for target in environment.targets],
         "selectors": [{"labels": list(selector.labels), **selector.to_dict()} for selector in environment.selectors],
@@ -46,7 +47,8 @@ def environment_tasks(environment: EnvironmentPlan) -> tuple[str, ...]:
     """The task instances Airflow runs for one environment, wave by wave: ``<task id>[<target label>]`` when mapped.
 
     Accounts selected at run time join the last wave, once per region, with ``{account_id}`` in their label; the
-    task selecting them runs before preflight.
+    task selecting them runs before preflight. Every wave has a gate (one per wave, or one per target in the
+    deploy group): it passes by itself unless a person must decide.
     """
     waves = environment.waves or (WavePlan("all", tuple(target.label for target in environment.targets)),)
     selected = tuple(label for selector in environment.selectors for label in selector.labels)
@@ -55,9 +57,12 @@ def environment_tasks(environment: EnvironmentPlan) -> tuple[str, ...]:
         group = naming.wave_group(environment.name, wave.name, len(waves))
         labels = wave.labels + (selected if index == len(waves) - 1 else ())
         tasks += _mapped(group, naming.PREPARE_GROUP, (naming.PACKAGE, naming.CREATE_CHANGE_SET), labels)
-        if environment.approval.required:
+        deploy = (naming.EXECUTE_CHANGE_SET, naming.SMOKE_TEST)
+        if environment.approval.per == "target":
+            deploy = (naming.APPROVE, *deploy)
+        else:
             tasks.append(naming.task_id(group, naming.APPROVE))
-        tasks += _mapped(group, naming.DEPLOY_GROUP, (naming.EXECUTE_CHANGE_SET, naming.SMOKE_TEST), labels)
+        tasks += _mapped(group, naming.DEPLOY_GROUP, deploy, labels)
         if wave.needs_check:
             tasks.append(naming.task_id(group, naming.WAVE_CHECK))
     return tuple(tasks)

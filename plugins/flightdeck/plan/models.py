@@ -33,7 +33,10 @@ class Approval:
     :param timeout_seconds: how long to wait, None for ever.
     :param on_timeout: what a timeout means: ``reject`` or ``approve``.
     :param auto_approve: when the gate passes without a person: ``never``, ``empty`` (every change set of the
-        environment is empty) or ``benign``.
+        wave is empty) or ``benign``; a flagged change (stateful replacement, IAM or network broadening) always
+        needs one of ``approvers``, even when ``required`` is false.
+    :param per: one gate per ``wave`` or per ``target``.
+    :param notify: SNS topic ARNs told when approval is requested.
     """
 
     required: bool
@@ -41,6 +44,8 @@ class Approval:
     timeout_seconds: int | None
     on_timeout: Literal["reject", "approve"] = "reject"
     auto_approve: Literal["never", "empty", "benign"] = "empty"
+    per: Literal["wave", "target"] = "wave"
+    notify: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict."""
@@ -50,6 +55,8 @@ class Approval:
             "timeout_seconds": self.timeout_seconds,
             "on_timeout": self.on_timeout,
             "auto_approve": self.auto_approve,
+            "per": self.per,
+            "notify": list(self.notify),
         }
 
 
@@ -104,6 +111,7 @@ class EnvironmentPlan:
     :param targets: the stacks to deploy in the accounts listed by id.
     :param waves: the targets grouped into waves, deployed in this order.
     :param selectors: accounts selected from AWS Organizations at run time.
+    :param execution: who executes approved change sets: ``orchestrator`` or ``account-owner``.
     """
 
     name: str
@@ -111,6 +119,7 @@ class EnvironmentPlan:
     targets: tuple[Target, ...]
     waves: tuple[WavePlan, ...] = ()
     selectors: tuple[AccountSelector, ...] = ()
+    execution: Literal["orchestrator", "account-owner"] = "orchestrator"
 
     @property
     def catalog(self) -> TargetCatalog:

@@ -20,8 +20,10 @@ def template() -> dict[str, Any]:
 
 
 def _statements(template: dict[str, Any], role: str) -> dict[str, dict[str, Any]]:
+    """The role's policy statements by Sid; a statement under ``Fn::If`` counts as its condition's true branch."""
     (policy,) = template["Resources"][role]["Properties"]["Policies"]
-    return {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+    statements = [s["Fn::If"][1] if "Fn::If" in s else s for s in policy["PolicyDocument"]["Statement"]]
+    return {s["Sid"]: s for s in statements}
 
 
 @pytest.mark.parametrize("path", ["bootstrap/bootstrap.yaml", "apps/hello/template.yaml"])
@@ -30,7 +32,7 @@ def test_templates_are_cfn_lint_clean(path: str) -> None:
 
 
 def test_interface(template: dict[str, Any]) -> None:
-    parameters = {"OrchestratorPrincipalArn", "ExternalId", "CreateRoles", "StackNamePrefixes"}
+    parameters = {"OrchestratorPrincipalArn", "ExternalId", "CreateRoles", "AllowExecute", "StackNamePrefixes"}
     assert set(template["Parameters"]) == parameters
     assert template["Parameters"]["ExternalId"]["NoEcho"] is True
     assert set(template["Outputs"]) == {"ArtifactBucket", "DeployRoleArn", "ExecutionRoleArn"}
@@ -161,3 +163,14 @@ def test_one_resource_per_application_prefix(template: dict[str, Any]) -> None:
         "arn:aws:lambda:*:111111111111:function:a-*",
         "arn:aws:lambda:*:*:function:b-*",
     ]
+
+
+def test_only_account_owners_execute_where_allow_execute_is_false(template: dict[str, Any]) -> None:
+    (policy,) = template["Resources"]["DeployRole"]["Properties"]["Policies"]
+    conditional = [s["Fn::If"] for s in policy["PolicyDocument"]["Statement"] if "Fn::If" in s]
+    assert [(condition, then["Sid"], otherwise) for condition, then, otherwise in conditional] == [
+        ("ExecuteHere", "ExecuteChangeSetsOnApplicationStacks", {"Ref": "AWS::NoValue"})
+    ]
+    assert template["Conditions"]["ExecuteHere"] == {"Fn::Equals": [{"Ref": "AllowExecute"}, "true"]}
+    unconditional = [s for s in policy["PolicyDocument"]["Statement"] if "Fn::If" not in s]
+    assert not any("cloudformation:ExecuteChangeSet" in str(s.get("Action")) for s in unconditional)

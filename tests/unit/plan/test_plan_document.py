@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,7 @@ def test_document_shape(document: dict) -> None:
         {"schedule": "0 3 * * *", "environments": ["dev", "prod"]},
     )
     prod = document["environments"][1]
-    assert list(prod) == ["name", "approval", "waves", "targets", "selectors", "tasks"]
+    assert list(prod) == ["name", "approval", "execution", "waves", "targets", "selectors", "tasks"]
     assert prod["waves"][1] == {
         "name": "rest",
         "labels": ["prod/333333333333/us-east-1", "prod/444444444444/eu-west-1"],
@@ -87,11 +88,23 @@ def test_document_holds_references_never_secret_values(document: dict) -> None:
     }
 
 
-def test_tasks_without_approval() -> None:
+def test_every_wave_has_a_gate_even_without_required_approval() -> None:
     dev = build_plan(load_manifest(FIXTURES / "manifests" / "hello.yaml")).environments[0]
     assert environment_tasks(dev) == (
         "dev.prepare.package[dev/111111111111/eu-west-1]",
         "dev.prepare.create_change_set[dev/111111111111/eu-west-1]",
+        "dev.approve",
+        "dev.deploy.execute_change_set[dev/111111111111/eu-west-1]",
+        "dev.deploy.smoke_test[dev/111111111111/eu-west-1]",
+    )
+
+
+def test_per_target_gates_sit_in_the_deploy_group() -> None:
+    plan = build_plan(load_manifest(FIXTURES / "manifests" / "hello.yaml"))
+    dev = plan.environments[0]
+    per_target = replace(dev, approval=replace(dev.approval, per="target"))
+    assert environment_tasks(per_target)[2:] == (
+        "dev.deploy.approve[dev/111111111111/eu-west-1]",
         "dev.deploy.execute_change_set[dev/111111111111/eu-west-1]",
         "dev.deploy.smoke_test[dev/111111111111/eu-west-1]",
     )

@@ -93,6 +93,8 @@ def test_wave_and_approval_defaults_and_dicts() -> None:
         "timeout_seconds": 60,
         "on_timeout": "reject",
         "auto_approve": "empty",
+        "per": "wave",
+        "notify": [],
     }
     assert EnvironmentPlan("dev", approval, ()).waves == ()
 

@@ -1,0 +1,105 @@
+"""What a change set would do, read from CloudFormation: the inputs of a change review and of its fingerprint."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from flightdeck.aws.packaging import canonical_json, parse_template
+from flightdeck.aws.session import AccountSession
+from flightdeck.aws.stacks import cfn_error, describe_stack, is_missing
+from flightdeck.errors import DeploymentError
+
+
+@dataclass(frozen=True)
+class ChangeSetSnapshot:
+    """A change set and the stack it would change, as CloudFormation describes them now.
+
+    Parameter values are as AWS returns them (``****`` for NoEcho ones); callers mask secrets before anything
+    leaves the task.
+
+    :param change_set_id: the change set's ARN.
+    :param status: ``CREATE_COMPLETE``, ``FAILED``…
+    :param execution_status: ``AVAILABLE``, ``EXECUTE_COMPLETE``…
+    :param changes: ``DescribeChangeSet``'s ``Changes``, every page.
+    :param new_template: the change set's template.
+    :param old_template: the deployed stack's template, ``None`` for a new stack.
+    :param new_parameters: the change set's parameters.
+    :param old_parameters: the deployed stack's parameters.
+    :param new_tags: the change set's tags.
+    :param old_tags: the deployed stack's tags.
+    """
+
+    change_set_id: str
+    status: str
+    execution_status: str
+    changes: tuple[dict[str, Any], ...]
+    new_template: dict[str, Any]
+    old_template: dict[str, Any] | None
+    new_parameters: dict[str, str] = field(default_factory=dict)
+    old_parameters: dict[str, str] = field(default_factory=dict)
+    new_tags: dict[str, str] = field(default_factory=dict)
+    old_tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def template_sha256(self) -> str:
+        """Hash of the change set's template (canonical JSON)."""
+        return hashlib.sha256(canonical_json(self.new_template).encode()).hexdigest()
+
+
+def snapshot_change_set(session: AccountSession, *, stack_name: str, change_set_id: str) -> ChangeSetSnapshot:
+    """Read a change set and its stack (``DescribeChangeSet``, ``GetTemplate`` twice, ``DescribeStacks``).
+
+    :raises DeploymentError: when the change set does not exist (any more) or cannot be read.
+    """
+    client = session.client("cloudformation")
+    pages = [_describe(session, stack_name, change_set_id)]
+    while pages[-1].get("NextToken"):
+        pages.append(_describe(session, stack_name, change_set_id, pages[-1]["NextToken"]))
+    described = pages[0]
+    try:
+        new_body = client.get_template(StackName=stack_name, ChangeSetName=change_set_id)["TemplateBody"]
+    except ClientError as err:
+        raise cfn_error(session, stack_name, f"Cannot read the template of change set {change_set_id}", err) from err
+    stack = describe_stack(session, stack_name)
+    deployed = stack is not None and stack.status != "REVIEW_IN_PROGRESS"
+    old_template = None
+    if deployed:
+        try:
+            old_template = parse_template(client.get_template(StackName=stack_name)["TemplateBody"])
+        except ClientError as err:
+            raise cfn_error(session, stack_name, "Cannot read the deployed template", err) from err
+    return ChangeSetSnapshot(
+        change_set_id=described.get("ChangeSetId", change_set_id),
+        status=described.get("Status", ""),
+        execution_status=described.get("ExecutionStatus", ""),
+        changes=tuple(change for page in pages for change in page.get("Changes", [])),
+        new_template=parse_template(new_body),
+        old_template=old_template,
+        new_parameters={p["ParameterKey"]: p.get("ParameterValue", "") for p in described.get("Parameters", [])},
+        old_parameters=stack.parameters if deployed and stack is not None else {},
+        new_tags={t["Key"]: t["Value"] for t in described.get("Tags", [])},
+        old_tags=stack.tags if deployed and stack is not None else {},
+    )
+
+
+def _describe(
+    session: AccountSession, stack_name: str, change_set_id: str, next_token: str | None = None
+) -> dict[str, Any]:
+    paging = {"NextToken": next_token} if next_token else {}
+    try:
+        return session.client("cloudformation").describe_change_set(
+            ChangeSetName=change_set_id, StackName=stack_name, **paging
+        )
+    except ClientError as err:
+        if is_missing(err):
+            raise DeploymentError(
+                f"Change set {change_set_id} does not exist (any more)",
+                account=session.account_id,
+                region=session.region,
+                stack=stack_name,
+            ) from err
+        raise cfn_error(session, stack_name, f"Cannot describe change set {change_set_id}", err) from err

@@ -1,0 +1,108 @@
+"""Execute runs only the change set that was approved, and only while it changes what the approver saw."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from flightdeck.aws.change_review import ChangeSetSnapshot
+from flightdeck.errors import FlightdeckError
+from flightdeck.operators import execute as execute_module
+from flightdeck.operators.execute import ExecuteChangeSetOperator
+from flightdeck.operators.review import review_snapshot
+from flightdeck.plan import ParameterSource, Target, TargetCatalog
+
+LABEL = "prod/333333333333/eu-west-1"
+CHANGE_SET_ID = "arn:aws:cloudformation:eu-west-1:333333333333:changeSet/flightdeck-x/1"
+TARGET = Target(
+    environment="prod",
+    account_id="333333333333",
+    region="eu-west-1",
+    stack_name="hello-prod",
+    deploy_role_arn="arn:aws:iam::333333333333:role/flightdeck-deploy",
+    execution_role_arn="arn:aws:iam::333333333333:role/flightdeck-cfn-exec",
+    external_id="x",
+    artifact_bucket="b",
+    parameters=(ParameterSource("LogLevel", "literal", "INFO"),),
+    tags=(),
+)
+DEPLOYED = {"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Timeout": 3}}}}
+PROPOSED = {"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Timeout": 5}}}}
+
+
+def _snapshot(deployed: dict[str, Any] = DEPLOYED) -> ChangeSetSnapshot:
+    return ChangeSetSnapshot(
+        change_set_id=CHANGE_SET_ID,
+        status="CREATE_COMPLETE",
+        execution_status="AVAILABLE",
+        changes=(),
+        new_template=PROPOSED,
+        old_template=deployed,
+        new_parameters={"LogLevel": "INFO"},
+        old_parameters={"LogLevel": "INFO"},
+    )
+
+
+REVIEWED = review_snapshot(_snapshot(), TARGET, {})
+CHANGE_SET = {"id": CHANGE_SET_ID, "label": LABEL, "parameter_versions": {}, "review": REVIEWED.to_dict()}
+
+
+class _Ti:
+    map_index = 0
+
+    def __init__(self, record: dict[str, Any] | None) -> None:
+        self.record = record
+
+    def xcom_pull(self, task_ids: str, **kwargs: Any) -> Any:
+        return self.record
+
+
+def _record(change_set_id: str = CHANGE_SET_ID, fingerprint: str = REVIEWED.fingerprint) -> dict[str, Any]:
+    return {"approved_by": "approver", "change_sets": {LABEL: {"id": change_set_id, "fingerprint": fingerprint}}}
+
+
+@pytest.fixture
+def operator() -> ExecuteChangeSetOperator:
+    return ExecuteChangeSetOperator(
+        task_id="execute_change_set",
+        target_label=LABEL,
+        targets=TargetCatalog("prod", [TARGET]),
+        aws_conn_id=None,
+        change_set_task_id="prod.prepare.create_change_set",
+        approval_task_id="prod.approve",
+    )
+
+
+def _now_in_aws(monkeypatch: pytest.MonkeyPatch, snapshot: ChangeSetSnapshot) -> None:
+    monkeypatch.setattr(execute_module, "snapshot_change_set", lambda session, stack_name, change_set_id: snapshot)
+
+
+def test_the_approved_change_set_passes(operator: ExecuteChangeSetOperator, monkeypatch: pytest.MonkeyPatch) -> None:
+    _now_in_aws(monkeypatch, _snapshot())
+    operator._check_approved({"ti": _Ti(_record())}, session=None, change_set=CHANGE_SET)
+
+
+def test_a_recreated_change_set_is_refused(operator: ExecuteChangeSetOperator, monkeypatch: pytest.MonkeyPatch) -> None:
+    _now_in_aws(monkeypatch, _snapshot())
+    older = _record(change_set_id=CHANGE_SET_ID.replace("/1", "/0"))
+    with pytest.raises(FlightdeckError, match="is not the one approved .* it was recreated after the approval"):
+        operator._check_approved({"ti": _Ti(older)}, session=None, change_set=CHANGE_SET)
+
+
+def test_a_change_set_that_changes_something_else_now_is_refused(
+    operator: ExecuteChangeSetOperator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Someone changed the stack after the approval: the same change set now changes something else.
+    _now_in_aws(monkeypatch, _snapshot(deployed={"Resources": {}}))
+    with pytest.raises(FlightdeckError) as info:
+        operator._check_approved({"ti": _Ti(_record())}, session=None, change_set=CHANGE_SET)
+    message = str(info.value)
+    assert message.startswith(f"{LABEL}: change set {CHANGE_SET_ID} no longer changes what was approved (approved: ")
+    assert f"fingerprint {REVIEWED.fingerprint[:12]} → " in message
+    assert "Nothing was executed" in message
+
+
+def test_no_approval_record_is_refused(operator: ExecuteChangeSetOperator) -> None:
+    with pytest.raises(FlightdeckError, match="no approval is recorded for change set"):
+        operator._check_approved({"ti": _Ti(None)}, session=None, change_set=CHANGE_SET)
