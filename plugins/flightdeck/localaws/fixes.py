@@ -21,6 +21,8 @@ FIXES: dict[str, tuple[str, ...]] = {
         "dynamic_references",
     ),
     "moto.awslambda.models": ("lambda_code", "lambda_runtime"),
+    "moto.core.authorization": ("iam_enforcement",),
+    "moto.organizations.models": ("org_accounts",),
 }
 
 _applied: set[str] = set()  # holds "fixes" once apply_fixes() has run

@@ -39,6 +39,15 @@ Resources:
       RoleName: greeter  # the same ARN after a reset: cached credentials must not outlive the reset
       AssumeRolePolicyDocument:
         Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: "sts:AssumeRole"}]
+      # The handler runs with this role's credentials, and IAM is enforced for roles that exist.
+      Policies:
+        - PolicyName: marker
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement:
+              - Effect: Allow
+                Action: ssm:GetParameter
+                Resource: !Sub "arn:aws:ssm:*:${AWS::AccountId}:parameter/lambda/*"
   Fn:
     Type: AWS::Lambda::Function
     Properties:

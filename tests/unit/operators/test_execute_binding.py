@@ -86,7 +86,7 @@ def test_the_approved_change_set_passes(operator: ExecuteChangeSetOperator, monk
 def test_a_recreated_change_set_is_refused(operator: ExecuteChangeSetOperator, monkeypatch: pytest.MonkeyPatch) -> None:
     _now_in_aws(monkeypatch, _snapshot())
     older = _record(change_set_id=CHANGE_SET_ID.replace("/1", "/0"))
-    with pytest.raises(FlightdeckError, match="is not the one approved .* it was recreated after the approval"):
+    with pytest.raises(FlightdeckError, match=r"is not the one approved .* it was recreated after the approval"):
         operator._check_approved({"ti": _Ti(older)}, session=None, change_set=CHANGE_SET)
 
 
