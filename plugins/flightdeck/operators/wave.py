@@ -42,6 +42,11 @@ class WaveCheckOperator(BaseOperator):
         bake_time_seconds: int,
         **kwargs: Any,
     ) -> None:
+        # Retried: a short bake resumes before the scheduler has seen the deferring worker exit, and Airflow 3.3
+        # then fails the task as "killed externally" (docs/architecture.md, deferrable waits). The check is
+        # idempotent: a retry counts the wave again and bakes again.
+        kwargs.setdefault("retries", 2)
+        kwargs.setdefault("retry_delay", timedelta(seconds=5))
         super().__init__(trigger_rule="all_done_min_one_success", **kwargs)
         self.wave = wave
         self.labels = labels
