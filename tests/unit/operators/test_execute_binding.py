@@ -5,28 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from operator_samples import prod_target
 
 from flightdeck.aws.change_review import ChangeSetSnapshot
 from flightdeck.errors import FlightdeckError
 from flightdeck.operators import execute as execute_module
 from flightdeck.operators.execute import ExecuteChangeSetOperator
 from flightdeck.operators.review import review_snapshot
-from flightdeck.plan import ParameterSource, Target, TargetCatalog
+from flightdeck.plan import TargetCatalog
 
 LABEL = "prod/333333333333/eu-west-1"
 CHANGE_SET_ID = "arn:aws:cloudformation:eu-west-1:333333333333:changeSet/flightdeck-x/1"
-TARGET = Target(
-    environment="prod",
-    account_id="333333333333",
-    region="eu-west-1",
-    stack_name="hello-prod",
-    deploy_role_arn="arn:aws:iam::333333333333:role/flightdeck-deploy",
-    execution_role_arn="arn:aws:iam::333333333333:role/flightdeck-cfn-exec",
-    external_id="x",
-    artifact_bucket="b",
-    parameters=(ParameterSource("LogLevel", "literal", "INFO"),),
-    tags=(),
-)
+TARGET = prod_target()
 DEPLOYED = {"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Timeout": 3}}}}
 PROPOSED = {"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Timeout": 5}}}}
 

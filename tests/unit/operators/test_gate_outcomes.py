@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from operator_samples import prod_target
 
 from flightdeck.errors import FlightdeckError
 from flightdeck.operators import approval as gate_module
 from flightdeck.operators.approval import AUTOMATIC, ReleaseGateOperator
-from flightdeck.plan import Approval, ParameterSource, Target, TargetCatalog
+from flightdeck.plan import Approval, TargetCatalog
 
 LABEL = "prod/333333333333/eu-west-1"
 CHANGE_SET = {
@@ -23,18 +24,7 @@ CHANGE_SET = {
     "is_empty": False,
     "review": {"change_set_id": "arn:…/1", "summary": {}, "fingerprint": "f" * 64},
 }
-TARGET = Target(
-    environment="prod",
-    account_id="333333333333",
-    region="eu-west-1",
-    stack_name="hello-prod",
-    deploy_role_arn="arn:aws:iam::333333333333:role/flightdeck-deploy",
-    execution_role_arn="arn:aws:iam::333333333333:role/flightdeck-cfn-exec",
-    external_id="x",
-    artifact_bucket="b",
-    parameters=(ParameterSource("LogLevel", "literal", "INFO"),),
-    tags=(),
-)
+TARGET = prod_target()
 # What the scheduler's timeout sweep sends when nobody answered and the gate has no defaults.
 TIMEOUT = {"error": "The Human-in-the-loop response timeout has passed without a response.", "error_type": "timeout"}
 

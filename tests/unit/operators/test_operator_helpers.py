@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from operator_samples import prod_target
+
 from flightdeck import naming
 from flightdeck.aws.change_review import ChangeSetSnapshot
 from flightdeck.operators.change_set import release_tags
 from flightdeck.operators.report import dry_run_markdown
 from flightdeck.operators.review import review_snapshot
-from flightdeck.plan import ParameterSource, Target
+from flightdeck.plan import ParameterSource
 
 TARGET_TAGS = ((naming.APPLICATION_TAG, "hello"), (naming.ENVIRONMENT_TAG, "prod"))
 
@@ -31,20 +33,8 @@ def test_first_release_has_no_deployed_tags() -> None:
     assert release_tags(TARGET_TAGS, "1.0.0", "run-1", {})[naming.RUN_ID_TAG] == "run-1"
 
 
-TARGET = Target(
-    environment="prod",
-    account_id="333333333333",
-    region="eu-west-1",
-    stack_name="hello-prod",
-    deploy_role_arn="arn:aws:iam::333333333333:role/flightdeck-deploy",
-    execution_role_arn="arn:aws:iam::333333333333:role/flightdeck-cfn-exec",
-    external_id="x",
-    artifact_bucket="flightdeck-artifacts-333333333333-eu-west-1",
-    parameters=(
-        ParameterSource("Greeting", "ssm", "/hello/greeting"),
-        ParameterSource("Token", "secretsmanager", "hello/token"),
-    ),
-    tags=(),
+TARGET = prod_target(
+    ParameterSource("Greeting", "ssm", "/hello/greeting"), ParameterSource("Token", "secretsmanager", "hello/token")
 )
 OLD = {"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Timeout": 3}}}}
 NEW = {"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Timeout": 5}}}}
