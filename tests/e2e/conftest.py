@@ -27,3 +27,8 @@ def aws_env(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Stack:
     for key, value in stack.aws_env().items():
         monkeypatch.setenv(key, value)
     return stack
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser test releases hello again on the shared stack: it runs after every other end-to-end test."""
+    items.sort(key=lambda item: item.path.name == "test_browser_approval.py")

@@ -1,17 +1,18 @@
 """End to end in a real browser: the prod canary gate is answered in the Airflow UI, in headless Chromium.
 
-One local stack, one release (7.0.0) triggered by the release manager through the REST API. When the first prod
-gate parks, the release manager tries to approve it in the browser and the server refuses (separation of
-duties); then the approver finds it under Browse → Required Actions, reads the change review and approves. The
-remaining gate is answered through the REST API and the run must end successfully. The approval page's
-screenshot stays in the test artifacts directory (``.flightdeck/test-artifacts/`` or ``$FLIGHTDECK_ARTIFACTS_DIR``).
+On the session's stack, after the other end-to-end modules (conftest.py runs this one last, as it releases hello
+again): one release (7.0.0) triggered by the release manager through the REST API. It changes only code, so dev's
+and staging's gates pass by themselves. When the first prod gate parks, the release manager tries to approve it in
+the browser and the server refuses (separation of duties); then the approver finds it under Browse → Required
+Actions, reads the change review and approves. The remaining gate is answered through the REST API and the run
+must end successfully. The approval page's screenshot stays in the test artifacts directory
+(``.flightdeck/test-artifacts/`` or ``$FLIGHTDECK_ARTIFACTS_DIR``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -58,25 +59,12 @@ class BrowserRelease:
     details_after_approval: dict[str, Any]
     outcome: ReleaseOutcome
     rows: list[dict[str, str]]
+    first_release: bool
 
 
 @pytest.fixture(scope="module")
 def plan() -> ReleasePlan:
     return build_plan(load_manifest(MANIFEST))
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """This module's own stack, not the session's shared one (conftest.py).
-
-    Releasing hello here would change what the other end-to-end tests expect to find deployed.
-    """
-    stack = Stack(state_dir=Path(tmp_path_factory.mktemp("stack")))
-    stack.up()
-    try:
-        yield stack
-    finally:
-        stack.down()
 
 
 def _prod_waves(plan: ReleasePlan) -> tuple[WavePlan, ...]:
@@ -93,9 +81,11 @@ def release(stack: Stack, plan: ReleasePlan) -> Iterator[BrowserRelease]:
     with pytest.MonkeyPatch.context() as env:
         for key, value in stack.aws_env().items():
             env.setenv(key, value)
+        first_release = all(row["status"] == "NOT DEPLOYED" for row in deployment_rows(plan))
         run_id = trigger_release(stack, plan, VERSION)
-        # The first release creates an IAM role: dev's and staging's gates wait for the approver too (answered
-        # through the REST API); then the first prod gate parks and has settled (answering sooner can fail it).
+        # Should dev's or staging's gate wait for a person (hello was never deployed on this stack, when this
+        # module runs alone), the approver answers through the REST API; then the first prod gate parks and has
+        # settled (answering sooner can fail it).
         approver_api = AirflowApi(stack.api_url, APPROVER, stack.state.passwords[APPROVER])
         gate = wait_for_settled_gate(stack, plan.dag_id, run_id, settle_seconds=SETTLE_SECONDS)
         while not gate["task_id"].startswith("prod."):
@@ -136,6 +126,7 @@ def release(stack: Stack, plan: ReleasePlan) -> Iterator[BrowserRelease]:
             details_after_approval=details_after_approval,
             outcome=outcome,
             rows=deployment_rows(plan),
+            first_release=first_release,
         )
 
 
@@ -169,15 +160,20 @@ def test_approver_reads_the_change_review(release: BrowserRelease, plan: Release
     body = release.body
     assert body.startswith(_subject(plan))
     assert f"Version {VERSION}, triggered by {MANAGER}. May approve: {APPROVER}." in body
-    # Warnings first: the new stack's IAM role widens IAM access.
-    assert body.index("Warnings") < body.index("Targets")
-    assert "FunctionRole" in body[body.index("Warnings") : body.index("Targets")]
+    # The warnings' place comes first; which warnings depends on what was deployed before this module ran.
+    warnings = "Warnings" if release.first_release else "No warnings"
+    assert body.index(warnings) < body.index("Targets")
     first, *later = _prod_waves(plan)
     for label in first.labels:
         assert label in body
         assert naming.change_set_name(release.run_id, label) in body
-    assert "+3 ~0 -0" in body
-    assert "IAM broadened" in body
+    if release.first_release:  # the new stack's IAM role widens IAM access
+        assert "FunctionRole" in body[body.index("Warnings") : body.index("Targets")]
+        assert "+3 ~0 -0" in body
+        assert "IAM broadened" in body
+    else:  # a new version: nothing is added or removed
+        assert "+0 ~2 -0" in body  # the function and the SSM parameter holding the version
+        assert "broadened" not in body
     # Only the wave behind this gate: the other prod targets come with the next gate.
     for wave in later:
         for label in wave.labels:
@@ -215,4 +211,5 @@ def test_release_succeeds_after_the_remaining_gate(release: BrowserRelease, plan
     assert [(row["environment"], row["version"]) for row in release.rows] == [
         (target.environment, VERSION) for target in plan.targets
     ]
-    assert all(row["status"] == "CREATE_COMPLETE" for row in release.rows)
+    done = "CREATE_COMPLETE" if release.first_release else "UPDATE_COMPLETE"
+    assert all(row["status"] == done for row in release.rows)

@@ -262,10 +262,18 @@ def test_clearing_a_failed_target_reruns_only_that_target(scenario: Scenario, pl
         rerun = follow_run(stack, plan.dag_id, failed.run_id)
 
     assert rerun.state == "success"
-    tries = {(ti["task_id"], ti["rendered_map_index"]): ti["try_number"] for ti in rerun.task_instances}
-    assert tries[("prod.rest.deploy.smoke_test", broken.label)] == 2
-    # Nothing else of the release ran twice: not the other prod region, not dev or staging.
-    assert {n for key, n in tries.items() if key != ("prod.rest.deploy.smoke_test", broken.label)} == {1}
+    before, after = _tries(failed), _tries(rerun)
+    cleared = ("prod.rest.deploy.smoke_test", broken.label)
+    assert after[cleared] == before[cleared] + 1
+    # Nothing that had finished ran again: not the other prod region, not dev or staging. (A task may have been
+    # retried within the first run, so compare with that run rather than expecting 1 everywhere.)
+    finished = {key for key, state in _states(failed).items() if state in {"success", "skipped"}}
+    assert finished, "the failed run finished nothing"
+    assert {key: after[key] for key in finished} == {key: before[key] for key in finished}
+
+
+def _tries(outcome: ReleaseOutcome) -> dict[tuple[str, str | None], int]:
+    return {(ti["task_id"], ti.get("rendered_map_index")): ti["try_number"] for ti in outcome.task_instances}
 
 
 def _account_admin(target: Target) -> AccountSession:
