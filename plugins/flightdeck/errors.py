@@ -9,6 +9,10 @@ class FlightdeckError(Exception):
     """Base class of every error Flightdeck raises on purpose."""
 
 
+class TransientError(FlightdeckError):
+    """A failure that may pass if the task runs again (AWS kept throttling, a wait timed out)."""
+
+
 @dataclass(frozen=True)
 class ManifestIssue:
     """One problem found in a manifest, pointing at the YAML node that caused it.

@@ -18,6 +18,7 @@ DEPLOY_GROUP = "deploy"
 PREFLIGHT = "preflight"  # before every environment: each target's role, bucket and parameters are usable
 SELECT_ACCOUNTS = "select_accounts"  # before preflight: the accounts each environment selects from AWS Organizations
 DRY_RUN_REPORT = "dry_run_report"  # after every environment: the diff matrix of a dry run
+RELEASE_SUMMARY = "release_summary"  # last, whatever happened: which targets succeeded, failed, never started
 WAVE_CHECK = "wave_check"  # after a wave that tolerates failures or bakes
 
 # Tags Flightdeck puts on every stack it deploys.

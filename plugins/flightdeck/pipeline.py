@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,9 @@ from flightdeck.operators.execute import ExecuteChangeSetOperator
 from flightdeck.operators.package import PackageOperator
 from flightdeck.operators.preflight import PreflightOperator
 from flightdeck.operators.report import DryRunReportOperator
+from flightdeck.operators.rollout import WaveRules
 from flightdeck.operators.smoke import SmokeTestOperator
+from flightdeck.operators.summary import ReleaseSummaryOperator, WaveTasks
 from flightdeck.operators.wave import WaveCheckOperator
 from flightdeck.plan import EnvironmentPlan, ReleasePlan, TargetCatalog, WavePlan, build_plan
 
@@ -27,6 +30,14 @@ log = logging.getLogger(__name__)
 
 # Each mapped instance shows its target in the grid instead of a bare index.
 TARGET_LABEL = "{{ task.target_label }}"
+# Every task is safe to run again. Permanent errors fail at once (operators.base.fail_fast); these retries are for
+# what may pass: AWS throttling that outlasted botocore's own retries, a lost worker, a timed-out wait.
+RETRIES: dict[str, Any] = {
+    "retries": 3,
+    "retry_delay": timedelta(seconds=10),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=2),
+}
 
 
 def build_release_dag(plan: ReleasePlan) -> DAG:
@@ -36,6 +47,7 @@ def build_release_dag(plan: ReleasePlan) -> DAG:
         description=plan.description or f"Release {plan.application}",
         schedule=None,
         max_active_runs=1,
+        default_args=RETRIES,
         tags=["flightdeck", f"app:{plan.application}"],
         params={
             "version": Param(
@@ -79,6 +91,21 @@ def build_release_dag(plan: ReleasePlan) -> DAG:
                 for environment in plan.environments
                 for wave in environment.waves
             ],
+        )
+        previous >> ReleaseSummaryOperator(
+            task_id=naming.RELEASE_SUMMARY,
+            waves=[
+                WaveTasks(
+                    environment=environment.name,
+                    wave=wave.name,
+                    labels=wave.labels,
+                    task_ids=_TaskIds(naming.wave_group(environment.name, wave.name, len(environment.waves))).targets,
+                    selected=wave.selected,
+                )
+                for environment in plan.environments
+                for wave in environment.waves
+            ],
+            selected_labels=selected,
         )
     return dag
 
@@ -137,6 +164,12 @@ def _wave(
 ) -> None:
     """prepare → (approve) → deploy → (check) for one wave's targets, inside the current task group."""
     ids = _TaskIds(prefix)
+    rules = WaveRules(
+        wave=f"{environment.name}/{wave.name}",
+        task_ids=ids.targets,
+        failure_tolerance_count=wave.failure_tolerance_count,
+        failure_tolerance_percent=wave.failure_tolerance_percent,
+    )
 
     def per_target(target_label: str) -> dict[str, Any]:
         """Arguments every per-target operator of this wave takes."""
@@ -161,6 +194,7 @@ def _wave(
             aws_conn_id=plan.aws_conn_id,
             targets=targets,
             execution=environment.execution,
+            wave_rules=rules,
             **kwargs,
         )
 
@@ -172,6 +206,7 @@ def _wave(
             template_path=plan.template_path,
             # A dry run skips the deploy steps before it; only a failure stops what follows.
             trigger_rule="none_failed",
+            wave_rules=rules,
             **per_target(target_label),
         )
         change_set = CreateChangeSetOperator(
@@ -192,11 +227,14 @@ def _wave(
             approval_per_target=per_target_gate,
             execution=environment.execution,
             trigger_rule="none_failed",
+            wave_rules=rules,
             **per_target(target_label),
         )
         smoke = SmokeTestOperator(
             task_id=naming.SMOKE_TEST,
             checks=plan.smoke_checks,
+            change_set_task_id=ids.change_set,
+            execute_task_id=ids.execute,
             trigger_rule="none_failed",
             **per_target(target_label),
         )
@@ -219,7 +257,7 @@ def _wave(
             task_id=naming.WAVE_CHECK,
             wave=f"{environment.name}/{wave.name}",
             labels=labels,
-            task_ids=[ids.package, ids.change_set, ids.execute, ids.smoke],
+            task_ids=list(ids.targets),
             failure_tolerance_count=wave.failure_tolerance_count,
             failure_tolerance_percent=wave.failure_tolerance_percent,
             bake_time_seconds=wave.bake_time_seconds,
@@ -236,6 +274,11 @@ class _TaskIds:
         self.smoke = naming.task_id(prefix, naming.DEPLOY_GROUP, naming.SMOKE_TEST)
         self.approve = naming.task_id(prefix, naming.APPROVE)
         self.approve_in_deploy = naming.task_id(prefix, naming.DEPLOY_GROUP, naming.APPROVE)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """The tasks every target of the wave runs, in order."""
+        return (self.package, self.change_set, self.execute, self.smoke)
 
 
 def _doc(plan: ReleasePlan) -> str:

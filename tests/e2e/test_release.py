@@ -150,6 +150,11 @@ def test_rejected_release_executes_nothing_in_prod(scenario: Scenario, plan: Rel
     assert states[("prod.canary.prepare.create_change_set", "prod/333333333333/eu-west-1")] == "success"
     after_gate = {s for (task, _), s in states.items() if task.startswith(("prod.canary.deploy.", "prod.rest."))}
     assert after_gate == {"upstream_failed"}
+    # The summary, last, says which targets were deployed and which never started.
+    assert states[("release_summary", None)] == "failed"
+    summary = manager.task_log(plan.dag_id, outcome.run_id, "release_summary", -1, 1)
+    assert "Release incomplete: 0 target(s) failed, 2 never started." in summary
+    assert "Never started: prod/333333333333/eu-west-1, prod/333333333333/us-east-1." in summary
     versions = {(r["environment"], r["region"]): r["version"] for r in scenario.rows["rejected"]}
     assert versions == {
         ("dev", "eu-west-1"): "2.0.0",
@@ -213,7 +218,9 @@ def test_missing_parameters_stop_the_release_before_any_change_set(
         states = _states(failed)
         assert failed.state == "failed"
         assert states[("preflight", None)] == "failed"
-        assert {state for (task, _), state in states.items() if task != "preflight"} == {"upstream_failed"}
+        others = {state for (task, _), state in states.items() if task not in ("preflight", "release_summary")}
+        assert others == {"upstream_failed"}
+        assert states[("release_summary", None)] == "failed"  # it always runs: every target never started
         log = manager.task_log(plan.dag_id, failed.run_id, "preflight", -1, 1)
         for target in broken:
             where = f"account {target.account_id}, region {target.region}"

@@ -35,7 +35,9 @@ def test_one_group_per_environment_in_manifest_order() -> None:
     expected = [task for task in expected if not task.startswith("prod.")] + ["dev.approve", "staging.approve"]
     prod = ["prepare.package", "prepare.create_change_set", "approve", "deploy.execute_change_set", "deploy.smoke_test"]
     expected += [f"prod.{wave}.{task}" for wave in ("canary", "rest") for task in prod]
-    assert sorted(dag.task_dict) == sorted([*expected, "preflight", "prod.canary.wave_check", "dry_run_report"])
+    assert sorted(dag.task_dict) == sorted(
+        [*expected, "preflight", "prod.canary.wave_check", "dry_run_report", "release_summary"]
+    )
     # Preflight first, then environments in order; only prod waits for a person.
     assert dag.task_dict["dev.prepare.package"].upstream_task_ids == {"preflight"}
     assert dag.task_dict["staging.prepare.package"].upstream_task_ids == {"dev.deploy.smoke_test"}
@@ -45,6 +47,16 @@ def test_one_group_per_environment_in_manifest_order() -> None:
     # Every wave has its gate; dev's passes by itself unless a change is flagged.
     assert dag.task_dict["dev.deploy.execute_change_set"].upstream_task_ids == {"dev.approve"}
     assert dag.task_dict["dry_run_report"].upstream_task_ids == {"prod.rest.deploy.smoke_test"}
+    # Whatever happened, the summary runs last and says which targets succeeded, failed or never started.
+    summary = dag.task_dict["release_summary"]
+    assert summary.upstream_task_ids == {"prod.rest.deploy.smoke_test"}
+    assert summary.trigger_rule == "all_done"
+    assert [(wave.environment, wave.wave) for wave in summary.waves] == [
+        ("dev", "all"),
+        ("staging", "all"),
+        ("prod", "canary"),
+        ("prod", "rest"),
+    ]
     assert set(dag.params) == {"version", "dry_run"}
     assert "version" in dag.params
 
@@ -53,7 +65,13 @@ def test_targets_are_mapped_and_labelled() -> None:
     dag = build_release_dag(build_plan(load_manifest(HELLO)))
     assert dag.task_group_dict["dev.prepare"]._expand_input.value == {"target_label": ["dev/111111111111/eu-west-1"]}
     for task in dag.tasks:
-        if task.task_id.split(".")[-1] not in ("preflight", "approve", "wave_check", "dry_run_report"):
+        if task.task_id.split(".")[-1] not in (
+            "preflight",
+            "approve",
+            "wave_check",
+            "dry_run_report",
+            "release_summary",
+        ):
             assert task.map_index_template == "{{ task.target_label }}"
 
 
@@ -75,7 +93,7 @@ def test_same_plan_gives_the_same_serialised_dag() -> None:
 def test_dag_size_does_not_grow_with_targets(tmp_path: Path) -> None:
     small = build_release_dag(build_plan(load_manifest(write_manifest(tmp_path / "small", 4))))
     large = build_release_dag(build_plan(load_manifest(write_manifest(tmp_path / "large", 1000))))
-    assert len(large.task_dict) == len(small.task_dict) == 17
+    assert len(large.task_dict) == len(small.task_dict) == 18
     # Only the target labels are serialised per target (~110 bytes); naive per-target task groups cost ~3.3 KB.
     growth_per_target = (len(_serialised(large)) - len(_serialised(small))) / (1000 - 4)
     assert growth_per_target < 200
@@ -181,7 +199,7 @@ def test_flightdeck_plan_lists_exactly_the_dags_tasks() -> None:
     plan = build_plan(load_manifest(HELLO))
     dag = build_release_dag(plan)
     listed = {task.split("[")[0] for environment in plan.environments for task in environment_tasks(environment)}
-    assert {*listed, naming.PREFLIGHT, naming.DRY_RUN_REPORT} == set(dag.task_dict)
+    assert {*listed, naming.PREFLIGHT, naming.DRY_RUN_REPORT, naming.RELEASE_SUMMARY} == set(dag.task_dict)
 
 
 def test_selected_accounts_join_the_last_wave_through_their_select_task() -> None:
@@ -207,7 +225,7 @@ def test_selected_accounts_join_the_last_wave_through_their_select_task() -> Non
     package.target_label = "prod/555555555555/eu-central-1"
     assert package.target.deploy_role_arn == "arn:aws:iam::555555555555:role/flightdeck-deploy"
     listed = {task.split("[")[0] for environment in plan.environments for task in environment_tasks(environment)}
-    assert {*listed, naming.PREFLIGHT, naming.DRY_RUN_REPORT} == set(dag.task_dict)
+    assert {*listed, naming.PREFLIGHT, naming.DRY_RUN_REPORT, naming.RELEASE_SUMMARY} == set(dag.task_dict)
     assert json.loads(_serialised(dag))  # serialises
 
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from flightdeck.waves import WaveOutcome, tolerance_exceeded, tolerated_failures, wave_outcome
+from flightdeck.waves import (
+    WaveOutcome,
+    failed_targets,
+    stop_starting,
+    tolerance_exceeded,
+    tolerated_failures,
+    wave_outcome,
+)
 
 TASKS = ["w.prepare.package", "w.deploy.smoke_test"]
 LABELS = ["prod/1/eu-west-1", "prod/1/us-east-1", "prod/2/eu-west-1"]
@@ -52,3 +59,43 @@ def test_tolerance() -> None:
 def test_targets_that_never_started_fail_the_wave() -> None:
     stopped = WaveOutcome(succeeded=(), failed=(), not_started=("a",))
     assert tolerance_exceeded(stopped, 5, None)
+
+
+def test_targets_marked_never_started_are_not_counted_as_done() -> None:
+    states = {"w.prepare.package_0": "skipped", "w.deploy.smoke_test_0": "skipped"}
+    assert wave_outcome(states, TASKS, LABELS[:1]).succeeded == ("prod/1/eu-west-1",)
+    outcome = wave_outcome(states, TASKS, LABELS[:1], never_started={0})
+    assert outcome.not_started == ("prod/1/eu-west-1",)
+    assert outcome.succeeded == ()
+
+
+def test_failed_targets_are_counted_by_map_index() -> None:
+    states = {
+        "w.prepare.package_0": "success",
+        "w.deploy.smoke_test_0": "failed",
+        "w.prepare.package_1": "failed",
+        "w.deploy.smoke_test_1": "upstream_failed",
+        "w.prepare.package_2": "up_for_retry",  # may still succeed: not failed yet
+        "w.prepare.package_3": None,
+        "other.task_4": "failed",  # another wave's task
+        "w.prepare.package": "failed",  # not mapped: not a target
+    }
+    assert failed_targets(states, TASKS) == ({0, 1}, 4)
+
+
+@pytest.mark.parametrize(
+    ("failed", "total", "count", "percent", "stop"),
+    [
+        (0, 5, 0, None, False),
+        (1, 5, 0, None, True),  # default: the first failure stops the wave
+        (1, 5, 1, None, False),
+        (2, 5, 1, None, True),
+        (2, 10, None, 20, False),
+        (3, 10, None, 20, True),
+        (1, 4, None, 20, True),  # 20 % of 4 rounds down to 0
+    ],
+)
+def test_no_target_starts_once_the_tolerance_is_exceeded(
+    failed: int, total: int, count: int | None, percent: int | None, stop: bool
+) -> None:
+    assert stop_starting(failed, total, count, percent) is stop

@@ -21,6 +21,7 @@ from flightdeck.aws.stacks import (
     cfn_error,
     classify_status,
     describe_stack,
+    ensure_stack_free,
     is_missing,
     wait_for_stack,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "ResourceChange",
     "StackOptions",
     "StackState",
+    "StartedChangeSet",
     "change_set_ran",
     "change_set_status",
     "classify_change_set",
@@ -44,6 +46,8 @@ __all__ = [
     "execute_change_set",
     "is_no_change_reason",
     "read_change_set",
+    "start_change_set",
+    "start_execution",
     "wait_for_stack",
 ]
 
@@ -132,6 +136,14 @@ class ChangeSet:
         return {**asdict(self), "changes": [asdict(c) for c in self.changes], "is_empty": self.is_empty}
 
 
+@dataclass(frozen=True)
+class StartedChangeSet:
+    """A change set being created (or reused): its ARN and whether it creates or updates the stack."""
+
+    id: str
+    change_set_type: str
+
+
 def create_change_set(
     session: AccountSession,
     *,
@@ -146,16 +158,53 @@ def create_change_set(
     template_body: str | None = None,
     options: StackOptions | None = None,
 ) -> ChangeSet:
-    """Create a change set from ``template_url`` (or ``template_body``), or reuse one of that name; wait.
+    """Create a change set (see :func:`start_change_set`) and wait until it is ready, empty or failed.
 
-    Calls ``cloudformation:DescribeStacks``, ``DeleteStack`` (only a stack in ROLLBACK_COMPLETE: it cannot
-    be updated), ``DescribeChangeSet``, ``DeleteChangeSet`` (a FAILED or used one of the same name) and
-    ``CreateChangeSet``.
-    ``options`` gives the change set its notification ARNs and rollback triggers; termination protection and the
-    stack policy are not part of a change set (see :func:`flightdeck.aws.stack_options.apply_stack_options`).
     An empty change set comes back with ``is_empty``; any other failure raises :class:`DeploymentError`.
     """
-    stack = describe_stack(session, stack_name)
+    started = start_change_set(
+        session,
+        stack_name=stack_name,
+        change_set_name=change_set_name,
+        template_url=template_url,
+        parameters=parameters,
+        tags=tags,
+        capabilities=capabilities,
+        execution_role_arn=execution_role_arn,
+        description=description,
+        template_body=template_body,
+        options=options,
+    )
+    return _wait_for_change_set(session, stack_name, started.id, started.change_set_type)
+
+
+def start_change_set(
+    session: AccountSession,
+    *,
+    stack_name: str,
+    change_set_name: str,
+    template_url: str | None = None,
+    parameters: Mapping[str, str],
+    tags: Mapping[str, str],
+    capabilities: Sequence[str],
+    execution_role_arn: str | None,
+    description: str = "",
+    template_body: str | None = None,
+    options: StackOptions | None = None,
+) -> StartedChangeSet:
+    """Start creating a change set from ``template_url`` (or ``template_body``), or reuse one of that name.
+
+    Safe to call again (a task retry): a change set of that name still being created, or ready and never
+    executed, is reused; a FAILED, executed or obsolete one is deleted and created anew. Calls
+    ``cloudformation:DescribeStacks``, ``DeleteStack`` (only a stack in ROLLBACK_COMPLETE: it cannot be
+    updated), ``DescribeChangeSet``, ``DeleteChangeSet`` and ``CreateChangeSet``. ``options`` gives the change set
+    its notification ARNs and rollback triggers; termination protection and the stack policy are not part of a
+    change set (see :func:`flightdeck.aws.stack_options.apply_stack_options`).
+
+    :raises DeploymentError: the stack is busy (another operation, maybe another run's, is changing it) or stuck
+        (``UPDATE_ROLLBACK_FAILED``…), with what to do; or CloudFormation refused the change set.
+    """
+    stack = ensure_stack_free(session, stack_name)
     if stack is not None and stack.status == "ROLLBACK_COMPLETE":
         log.warning("Stack %s is ROLLBACK_COMPLETE (its creation failed): deleting it first", stack_name)
         _delete_stack(session, stack_name)
@@ -164,7 +213,7 @@ def create_change_set(
     existing = _describe_change_set(session, stack_name, change_set_name)
     if existing is not None and _reusable(existing):
         log.info("Change set %s exists already on %s: reusing it", change_set_name, stack_name)
-        return _wait_for_change_set(session, stack_name, existing["ChangeSetId"], change_set_type)
+        return StartedChangeSet(existing["ChangeSetId"], change_set_type)
     if existing is not None:
         status = f"{existing['Status']}/{existing['ExecutionStatus']}"
         log.info("Change set %s on %s is %s: recreating it", change_set_name, stack_name, status)
@@ -185,32 +234,39 @@ def create_change_set(
         created = session.client("cloudformation").create_change_set(**request)
     except ClientError as err:
         raise cfn_error(session, stack_name, f"Cannot create change set {change_set_name}", err) from err
-    return _wait_for_change_set(session, stack_name, created["Id"], change_set_type)
+    return StartedChangeSet(created["Id"], change_set_type)
 
 
 def execute_change_set(session: AccountSession, *, stack_name: str, change_set_id: str) -> StackState:
-    """Execute a ready change set and wait for the stack; a change set executed already is not run twice.
+    """Execute a ready change set (see :func:`start_execution`) and wait for the stack."""
+    start_execution(session, stack_name=stack_name, change_set_id=change_set_id)
+    return wait_for_stack(session, stack_name)
 
-    Calls ``cloudformation:DescribeChangeSet``, ``ExecuteChangeSet``, ``DescribeStacks`` and, on failure,
-    ``DescribeStackEvents`` to name the resources that failed.
+
+def start_execution(session: AccountSession, *, stack_name: str, change_set_id: str) -> None:
+    """Start executing a ready change set; one executed already (a task retry) is never executed twice.
+
+    Calls ``cloudformation:DescribeChangeSet``, ``ExecuteChangeSet`` and, when the change set is gone (CloudFormation
+    deletes a stack's change sets once one ran), ``DescribeStacks`` to tell whether it made the stack.
+
+    :raises DeploymentError: the change set cannot be executed (failed, obsolete, deleted without running).
     """
     where = {"account": session.account_id, "region": session.region, "stack": stack_name}
     change_set = _describe_change_set(session, stack_name, change_set_id)
     if change_set is None:
-        # CloudFormation deletes a stack's change sets once one is executed: a retry finds nothing.
         stack = describe_stack(session, stack_name)
         if stack is None or (stack.change_set_id and stack.change_set_id != change_set_id):
             raise DeploymentError(f"Change set {change_set_id} is gone and did not make the stack", **where)
-        log.warning("Change set %s is gone, so it ran already: waiting for %s", change_set_id, stack_name)
+        log.warning("Change set %s is gone, so it ran already", change_set_id)
     elif change_set["ExecutionStatus"] == "AVAILABLE":
+        ensure_stack_free(session, stack_name)  # not while another operation changes it, or it is stuck
         _start_execution(session, stack_name, change_set_id)
     elif change_set["ExecutionStatus"] in _EXECUTED:
-        log.warning("Change set %s was executed already: waiting for %s", change_set_id, stack_name)
+        log.warning("Change set %s was executed already (%s)", change_set_id, change_set["ExecutionStatus"])
     else:
         status = f"{change_set['Status']}/{change_set['ExecutionStatus']}"
         reason = change_set.get("StatusReason", "")
         raise DeploymentError(f"Change set {change_set_id} cannot be executed", **where, status=status, reason=reason)
-    return wait_for_stack(session, stack_name)
 
 
 @dataclass(frozen=True)

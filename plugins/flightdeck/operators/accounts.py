@@ -11,6 +11,7 @@ from flightdeck import naming
 from flightdeck.aws.organizations import ORGANIZATIONS_REGION, select_accounts
 from flightdeck.aws.session import assume_role
 from flightdeck.errors import FlightdeckError
+from flightdeck.operators.base import fail_fast
 from flightdeck.plan import OrganizationsReader, TargetCatalog
 
 
@@ -47,6 +48,7 @@ class SelectAccountsOperator(BaseOperator):
         self.organizations = organizations
         self.aws_conn_id = aws_conn_id
 
+    @fail_fast
     def execute(self, context: Context) -> list[str]:
         reader = self.organizations
         session = assume_role(

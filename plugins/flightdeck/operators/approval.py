@@ -11,11 +11,13 @@ from airflow.providers.amazon.aws.notifications.sns import SnsNotifier
 from airflow.providers.standard.exceptions import HITLRejectException, HITLTimeoutError
 from airflow.providers.standard.operators.hitl import ApprovalOperator
 from airflow.sdk import Context, conf, timezone
+from airflow.sdk.exceptions import AirflowSkipException
 
 from flightdeck.aws.discard import discard_change_set
 from flightdeck.changes import ChangeSummary, TargetReview, auto_approves, review_markdown
 from flightdeck.errors import FlightdeckError
-from flightdeck.operators.base import target_session
+from flightdeck.operators.base import fail_fast, target_session
+from flightdeck.operators.rollout import WaveRules
 from flightdeck.plan import Approval, TargetCatalog
 
 AUTOMATIC = "flightdeck (no person needed)"
@@ -40,6 +42,8 @@ class ReleaseGateOperator(ApprovalOperator):
     :param aws_conn_id: Airflow connection of the orchestrator (to delete change sets, to notify).
     :param execution: ``orchestrator``, or ``account-owner`` (the body tells the owners what to run).
     :param target_label: per-target gates only: this instance's target (mapped).
+    :param wave_rules: the wave's failure tolerance: when more targets failed to prepare than it tolerates, the
+        gate fails (deleting the change sets that were made) instead of asking.
     """
 
     template_fields: Sequence[str] = (*ApprovalOperator.template_fields, "target_label")
@@ -56,8 +60,11 @@ class ReleaseGateOperator(ApprovalOperator):
         aws_conn_id: str | None,
         execution: str = "orchestrator",
         target_label: str | None = None,
+        wave_rules: WaveRules | None = None,
         **kwargs: Any,
     ) -> None:
+        # A target that failed to prepare leaves the others to the gate, within the wave's failure tolerance.
+        kwargs.setdefault("trigger_rule", "all_done_min_one_success")
         timeout = timedelta(seconds=approval.timeout_seconds) if approval.timeout_seconds else None
         super().__init__(
             subject=f"Release {application} to {environment}",
@@ -76,9 +83,14 @@ class ReleaseGateOperator(ApprovalOperator):
         self.aws_conn_id = aws_conn_id
         self.execution = execution
         self.target_label = target_label
+        self.wave_rules = wave_rules
 
+    @fail_fast
     def execute(self, context: Context) -> Any:
         change_sets = self._change_sets(context)
+        if not change_sets:
+            raise AirflowSkipException(f"{self._scope}: no change set was made, so there is nothing to approve")
+        self._stop_if_wave_failed(context, change_sets)
         summaries = [ChangeSummary.from_dict(change_set["review"]["summary"]) for change_set in change_sets]
         triggered_by = context["dag_run"].triggering_user_name
         if context["params"].get("dry_run"):
@@ -99,6 +111,7 @@ class ReleaseGateOperator(ApprovalOperator):
         self.notifiers = [self._notifier(topic, change_sets, context) for topic in self.approval.notify]
         return super().execute(context)
 
+    @fail_fast
     def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
         change_sets = self._change_sets(context)
         try:
@@ -120,10 +133,26 @@ class ReleaseGateOperator(ApprovalOperator):
         return self.target_label or self.environment
 
     def _change_sets(self, context: Context) -> list[dict[str, Any]]:
+        """The change sets made for this gate's targets (none for a target whose prepare step failed)."""
         ti = context["ti"]
         if self.target_label is not None:
-            return [ti.xcom_pull(task_ids=self.change_set_task_id, map_indexes=ti.map_index)]
-        return list(ti.xcom_pull(task_ids=[self.change_set_task_id]))
+            found = [ti.xcom_pull(task_ids=self.change_set_task_id, map_indexes=ti.map_index)]
+        else:
+            found = list(ti.xcom_pull(task_ids=[self.change_set_task_id]))
+        return [change_set for change_set in found if change_set is not None]
+
+    def _stop_if_wave_failed(self, context: Context, change_sets: list[dict[str, Any]]) -> None:
+        """Fail (deleting the change sets made) when more targets failed to prepare than the wave tolerates."""
+        if self.wave_rules is None:
+            return
+        failed, total = self.wave_rules.failed(context)
+        if not self.wave_rules.exceeded(len(failed), total):
+            return
+        self._delete_change_sets(context, change_sets)
+        raise FlightdeckError(
+            f"Wave {self.wave_rules.wave}: {len(failed)} of {total} target(s) failed to prepare, more than it "
+            "tolerates; the change sets of the others were deleted and nothing was executed"
+        )
 
     def _delete_change_sets(self, context: Context, change_sets: list[dict[str, Any]]) -> None:
         for change_set in change_sets:

@@ -2,16 +2,48 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any, ParamSpec, TypeVar
 
 from airflow.sdk import BaseOperator, Context
+from airflow.sdk.exceptions import AirflowFailException
+from botocore.exceptions import ClientError
 
 from flightdeck import naming
 from flightdeck.aws.session import AccountSession, assume_role
 from flightdeck.aws.stack_options import StackOptions
-from flightdeck.errors import FlightdeckError
+from flightdeck.aws.transient import is_transient
+from flightdeck.errors import DeploymentError, FlightdeckError, TransientError
+from flightdeck.operators.rollout import WaveRules, stop_if_wave_failed
 from flightdeck.plan import Target, TargetCatalog
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class PermanentFailure(FlightdeckError, AirflowFailException):
+    """A Flightdeck error that fails its task at once: Airflow does not retry an :class:`AirflowFailException`."""
+
+
+def fail_fast(method: Callable[P, R]) -> Callable[P, R]:
+    """Decorate an operator's ``execute`` (or resume method) so permanent errors fail at once, without retries.
+
+    A Flightdeck error or AWS error that a new try cannot fix (access denied, invalid template, a failed stack, a
+    rejection) becomes a :class:`PermanentFailure`; transient ones (throttling that outlasted botocore's own
+    retries, an unreachable endpoint, expired credentials) and unexpected errors keep the task's retries.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except (FlightdeckError, ClientError) as err:
+            if isinstance(err, TransientError | PermanentFailure) or is_transient(err):
+                raise
+            raise PermanentFailure(str(err)) from err
+
+    return wrapper
 
 
 def target_session(target: Target, aws_conn_id: str | None, context: Context) -> AccountSession:
@@ -26,6 +58,18 @@ def target_session(target: Target, aws_conn_id: str | None, context: Context) ->
     )
 
 
+def trigger_failure(target: Target, event: dict[str, Any], message: str) -> FlightdeckError:
+    """The error for a CloudFormation trigger's event that is not a success.
+
+    ``error`` (AWS kept failing while polling) and ``timeout`` may pass on a retry; the others are permanent.
+    """
+    where = {"account": target.account_id, "region": target.region, "stack": event.get("stack_name", "")}
+    details = {"status": event.get("status") or "", "reason": event.get("reason") or ""}
+    if event["outcome"] in ("error", "timeout"):
+        return TransientError(str(DeploymentError(message, **where, **details)))
+    return DeploymentError(message, **where, **details)
+
+
 class TargetOperator(BaseOperator):
     """Base of the operators that act in one target account and region through its deploy role.
 
@@ -35,6 +79,7 @@ class TargetOperator(BaseOperator):
     :param target_label: the label of this instance's target (the argument a mapped task group hands out).
     :param targets: the environment's targets by label (selected accounts included).
     :param aws_conn_id: Airflow connection holding the orchestrator's own AWS credentials.
+    :param wave_rules: the wave's failure tolerance, for the tasks that start a target's stage.
     """
 
     # Templated so a mapped task group hands each instance its own label.
@@ -47,12 +92,14 @@ class TargetOperator(BaseOperator):
         target_label: str,
         targets: TargetCatalog,
         aws_conn_id: str | None = "aws_default",
+        wave_rules: WaveRules | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.target_label = target_label
         self.targets = targets
         self.aws_conn_id = aws_conn_id
+        self.wave_rules = wave_rules
 
     @property
     def target(self) -> Target:
@@ -78,6 +125,21 @@ class TargetOperator(BaseOperator):
     def target_session(self, context: Context) -> AccountSession:
         """Assume the target's deploy role."""
         return target_session(self.target, self.aws_conn_id, context)
+
+    def stop_if_wave_failed(self, context: Context, stage: str) -> None:
+        """Skip this target's ``stage`` if its wave failed beyond its tolerance before it started."""
+        stop_if_wave_failed(context, self.wave_rules, self.target_label, stage)
+
+    def trigger_arguments(self, context: Context) -> dict[str, Any]:
+        """What a CloudFormation trigger needs to assume the target's role by itself: identifiers, no secret."""
+        target = self.target
+        return {
+            "role_arn": target.deploy_role_arn,
+            "region_name": target.region,
+            "session_name": naming.sts_session_name(context["dag"].dag_id, context["run_id"], target.account_id),
+            "external_id": target.external_id,
+            "aws_conn_id": self.aws_conn_id,
+        }
 
     def pull_own_index(self, context: Context, task_id: str) -> Any:
         """The XCom of ``task_id``'s instance for this same target (same map index)."""

@@ -8,36 +8,54 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from airflow.sdk import Context
+from airflow.sdk.exceptions import AirflowSkipException
 
 from flightdeck import naming
-from flightdeck.aws.cloudformation import create_change_set, describe_stack
+from flightdeck.aws.cloudformation import describe_stack, read_change_set, start_change_set
 from flightdeck.aws.parameters import resolve_parameters_with_versions
+from flightdeck.aws.session import AccountSession
 from flightdeck.changes import ChangeSummary
-from flightdeck.operators.base import TargetOperator
+from flightdeck.operators.base import TargetOperator, fail_fast, trigger_failure
 from flightdeck.operators.review import Review, review_change_set
+from flightdeck.triggers import ChangeSetReadyTrigger
 
 
 class CreateChangeSetOperator(TargetOperator):
     """Resolve the target's parameters in its account and create a change set against its stack.
 
-    Parameter values never leave this task: XCom carries only their names and a hash.
+    Waiting for CloudFormation to finish the change set is deferred (:class:`ChangeSetReadyTrigger`): no worker
+    slot is held meanwhile. A retry or a clear reuses the change set of this run if it is still usable. Parameter
+    values never leave this task: XCom (and the deferral's arguments) carry only their names, versions and a hash.
 
     :param application: application name (a stack tag).
     :param capabilities: CloudFormation capabilities to acknowledge.
     :param package_task_id: the package task whose upload this change set deploys.
+    :param poll_seconds: how often the trigger looks at the change set.
     """
 
     ui_color = "#fbf3e8"
 
-    def __init__(self, *, application: str, capabilities: Sequence[str], package_task_id: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        application: str,
+        capabilities: Sequence[str],
+        package_task_id: str,
+        poll_seconds: float = 5,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.application = application
         self.capabilities = list(capabilities)
         self.package_task_id = package_task_id
+        self.poll_seconds = poll_seconds
 
+    @fail_fast
     def execute(self, context: Context) -> dict[str, Any]:
         target = self.target
         package = self.pull_own_index(context, self.package_task_id)
+        if package is None:
+            raise AirflowSkipException(f"{target.label}: nothing was packaged, so there is no change set to create")
         version = context["params"]["version"]
         run_id = context["run_id"]
         session = self.target_session(context)
@@ -46,7 +64,7 @@ class CreateChangeSetOperator(TargetOperator):
         parameters = resolved.values
         deployed = describe_stack(session, target.stack_name)
         tags = release_tags(target.tags, version, run_id, deployed.tags if deployed else {})
-        change_set = create_change_set(
+        started = start_change_set(
             session,
             stack_name=target.stack_name,
             change_set_name=naming.change_set_name(run_id, target.label),
@@ -58,10 +76,49 @@ class CreateChangeSetOperator(TargetOperator):
             description=f"{self.application} {version} ({run_id})",
             options=self.stack_options,
         )
+        # Only what is safe to store in the metadata database: no parameter value.
+        prepared = {
+            "change_set_type": started.change_set_type,
+            "version": version,
+            "digest": package["digest"],
+            "parameters_sha256": _digest(parameters),
+            "parameter_versions": resolved.versions,
+        }
+        trigger = ChangeSetReadyTrigger(
+            stack_name=target.stack_name,
+            change_set_id=started.id,
+            **self.trigger_arguments(context),
+            waiter_delay=self.poll_seconds,
+        )
+        event = trigger.poll(session)  # one look first: a quick change set needs no deferral
+        if event is None:
+            self.log.info("%s: waiting for change set %s (deferred)", target.label, started.id)
+            self.defer(trigger=trigger, method_name="change_set_settled", kwargs={"prepared": prepared})
+        return self._report(context, session, event, prepared)
+
+    @fail_fast
+    def change_set_settled(self, context: Context, event: dict[str, Any], prepared: dict[str, Any]) -> dict[str, Any]:
+        """Resume when CloudFormation has finished the change set."""
+        return self._report(context, self.target_session(context), event, prepared)
+
+    def _report(
+        self, context: Context, session: AccountSession, event: dict[str, Any], prepared: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The XCom: the change set, what it changes (the review) and where its inputs came from."""
+        target = self.target
+        outcome = event["outcome"]
+        if outcome not in ("ready", "empty"):
+            raise trigger_failure(target, event, f"Change set {event['change_set_id']} is not ready ({outcome})")
+        change_set = read_change_set(
+            session,
+            stack_name=target.stack_name,
+            change_set_id=event["change_set_id"],
+            change_set_type=prepared["change_set_type"],
+        )
         if change_set.is_empty:
             review = Review(change_set.id, ChangeSummary(), "")
         else:
-            review = review_change_set(session, target, change_set.id, resolved.versions)
+            review = review_change_set(session, target, change_set.id, prepared["parameter_versions"])
         self.log.info("Change set %s on %s: %s", change_set.id, target.label, review.summary.headline())
         for flag in review.summary.flags:
             self.log.warning("%s needs a person: %s", target.label, flag.message)
@@ -70,11 +127,11 @@ class CreateChangeSetOperator(TargetOperator):
             "label": target.label,
             "account_id": target.account_id,
             "region": target.region,
-            "version": version,
-            "digest": package["digest"],
-            "parameters_sha256": _digest(parameters),
+            "version": prepared["version"],
+            "digest": prepared["digest"],
+            "parameters_sha256": prepared["parameters_sha256"],
             # Which version of each SSM parameter and secret was used: never a value.
-            "parameter_versions": resolved.versions,
+            "parameter_versions": prepared["parameter_versions"],
             # What it changes, and the fingerprint an approval binds to.
             "review": review.to_dict(),
         }

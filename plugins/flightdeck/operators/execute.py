@@ -7,17 +7,18 @@ from typing import Any
 from airflow.sdk import Context
 from airflow.sdk.exceptions import AirflowSkipException
 
-from flightdeck import naming
 from flightdeck.aws.change_review import snapshot_change_set
-from flightdeck.aws.cloudformation import execute_change_set
+from flightdeck.aws.cloudformation import start_execution
 from flightdeck.aws.session import AccountSession
 from flightdeck.aws.stack_options import apply_stack_options
 from flightdeck.aws.stacks import describe_stack
 from flightdeck.changes import ChangeSummary
 from flightdeck.errors import DeploymentError, FlightdeckError
-from flightdeck.operators.base import TargetOperator
+from flightdeck.operators.base import TargetOperator, fail_fast, trigger_failure
 from flightdeck.operators.review import review_snapshot
 from flightdeck.triggers import StackOperationTrigger
+
+_RESUME = "operation_finished"
 
 
 class ExecuteChangeSetOperator(TargetOperator):
@@ -25,7 +26,9 @@ class ExecuteChangeSetOperator(TargetOperator):
 
     Before executing, the change set is read again: its id and fingerprint (template, parameters, change summary)
     must be those the gate recorded, or execute refuses. An empty change set is skipped; so is everything in a
-    dry run.
+    dry run, and a target whose prepare step failed. Waiting for the stack operation is deferred
+    (:class:`StackOperationTrigger`): no worker slot is held. A retry or clear never executes twice: a change set
+    that is executing or executed already is waited for instead.
 
     With ``execution="account-owner"`` it does not execute: after the same check it defers until the account's
     owner has executed the change set (console or ``flightdeck execute``) and the stack operation has finished,
@@ -35,6 +38,7 @@ class ExecuteChangeSetOperator(TargetOperator):
     :param approval_task_id: the gate whose XCom records what was approved.
     :param approval_per_target: the gate is mapped per target (its XCom is this instance's map index).
     :param execution: ``orchestrator`` (the deploy role executes) or ``account-owner``.
+    :param poll_seconds: how often the trigger looks at the stack while it changes.
     :param owner_poll_seconds: how often to look whether the owner has executed the change set.
     """
 
@@ -47,6 +51,7 @@ class ExecuteChangeSetOperator(TargetOperator):
         approval_task_id: str,
         approval_per_target: bool = False,
         execution: str = "orchestrator",
+        poll_seconds: float = 5,
         owner_poll_seconds: float = 15,
         **kwargs: Any,
     ) -> None:
@@ -55,13 +60,18 @@ class ExecuteChangeSetOperator(TargetOperator):
         self.approval_task_id = approval_task_id
         self.approval_per_target = approval_per_target
         self.execution = execution
+        self.poll_seconds = poll_seconds
         self.owner_poll_seconds = owner_poll_seconds
 
+    @fail_fast
     def execute(self, context: Context) -> dict[str, Any]:
         target = self.target
         if context["params"].get("dry_run"):
             raise AirflowSkipException(f"{target.label}: dry run, nothing is executed.")
         change_set = self.pull_own_index(context, self.change_set_task_id)
+        if change_set is None:
+            raise AirflowSkipException(f"{target.label}: its prepare step made no change set; nothing to execute.")
+        self.stop_if_wave_failed(context, "deployment")
         session = self.target_session(context)
         if change_set["is_empty"]:
             # Protection and stack policy are not part of a change set: apply them even when nothing changed.
@@ -69,56 +79,50 @@ class ExecuteChangeSetOperator(TargetOperator):
             raise AirflowSkipException(f"{target.label}: no changes to {target.stack_name}; nothing to execute.")
         self._check_approved(context, session, change_set)
         if self.execution == "account-owner":
-            self._wait_for_owner(context, change_set["id"])  # defers: resumes in owner_executed
-        stack = execute_change_set(session, stack_name=target.stack_name, change_set_id=change_set["id"])
-        apply_stack_options(session, stack_name=target.stack_name, options=self.stack_options)
-        self.log.info("%s: stack %s is %s", target.label, stack.name, stack.status)
-        return {"status": stack.status, "outputs": stack.outputs}
+            self.log.info(
+                "%s: waiting for the account's owner to execute change set %s (CloudFormation console, or "
+                "`flightdeck execute %s` with the owner's credentials)",
+                target.label,
+                change_set["id"],
+                change_set["id"],
+            )
+            self.defer(trigger=self._trigger(context, change_set["id"], self.owner_poll_seconds), method_name=_RESUME)
+        start_execution(session, stack_name=target.stack_name, change_set_id=change_set["id"])
+        trigger = self._trigger(context, change_set["id"], self.poll_seconds)
+        event = trigger.poll(session)  # one look first: a quick operation needs no deferral
+        if event is None:
+            self.log.info("%s: waiting for stack %s (deferred)", target.label, target.stack_name)
+            self.defer(trigger=trigger, method_name=_RESUME)
+        return self._finish(context, session, event)
 
-    def _wait_for_owner(self, context: Context, change_set_id: str) -> None:
-        target = self.target
-        self.log.info(
-            "%s: waiting for the account's owner to execute change set %s (CloudFormation console, or "
-            "`flightdeck execute %s` with the owner's credentials)",
-            target.label,
-            change_set_id,
-            change_set_id,
-        )
-        self.defer(
-            trigger=StackOperationTrigger(
-                stack_name=target.stack_name,
-                change_set_id=change_set_id,
-                role_arn=target.deploy_role_arn,
-                region_name=target.region,
-                session_name=naming.sts_session_name(context["dag"].dag_id, context["run_id"], target.account_id),
-                external_id=target.external_id,
-                aws_conn_id=self.aws_conn_id,
-                waiter_delay=self.owner_poll_seconds,
-            ),
-            method_name="owner_executed",
+    @fail_fast
+    def operation_finished(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        """Resume when the stack operation is over (whoever executed the change set), as the trigger saw it."""
+        return self._finish(context, self.target_session(context), event)
+
+    def _trigger(self, context: Context, change_set_id: str, poll_seconds: float) -> StackOperationTrigger:
+        return StackOperationTrigger(
+            stack_name=self.target.stack_name,
+            change_set_id=change_set_id,
+            **self.trigger_arguments(context),
+            waiter_delay=poll_seconds,
         )
 
-    def owner_executed(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
-        """Resume after the owner's execution: the stack operation's outcome, as the trigger saw it."""
+    def _finish(self, context: Context, session: AccountSession, event: dict[str, Any]) -> dict[str, Any]:
         target = self.target
         outcome, reason = event["outcome"], event.get("reason") or ""
+        who = "the account's owner" if self.execution == "account-owner" else "Flightdeck"
         if outcome == "complete":
-            apply_stack_options(self.target_session(context), stack_name=target.stack_name, options=self.stack_options)
-            executed = event["change_set_id"]
-            self.log.info("%s: the owner executed %s; stack is %s", target.label, executed, event["status"])
+            apply_stack_options(session, stack_name=target.stack_name, options=self.stack_options)
+            self.log.info("%s: %s executed %s; stack is %s", target.label, who, event["change_set_id"], event["status"])
             return {"status": event["status"], "outputs": event.get("outputs") or {}}
         if outcome == "discarded":
             raise FlightdeckError(
-                f"{target.label}: change set {event['change_set_id']} was deleted or replaced before anyone executed "
-                f"it ({reason}); nothing of this release was deployed there. Clear the wave to prepare it again"
+                f"{target.label}: change set {event['change_set_id']} was deleted or replaced before it was executed "
+                f"({reason}); nothing of this release was deployed there. Clear the wave to prepare it again"
             )
-        raise DeploymentError(
-            f"The account owner's execution of {event['change_set_id']} ended {outcome}",
-            account=target.account_id,
-            region=target.region,
-            stack=target.stack_name,
-            status=event.get("status") or "",
-            reason=reason,
+        raise trigger_failure(
+            target, event, f"The execution of change set {event['change_set_id']} by {who} ended {outcome}"
         )
 
     def _check_approved(self, context: Context, session: AccountSession, change_set: dict[str, Any]) -> None:
@@ -147,7 +151,7 @@ class ExecuteChangeSetOperator(TargetOperator):
             stack = describe_stack(session, target.stack_name)
             if stack is not None and stack.change_set_id == change_set["id"]:
                 self.log.warning("%s: change set %s ran already", target.label, change_set["id"])
-                return  # a retry after the execution: execute_change_set waits for the stack
+                return  # a retry after the execution: the stack is waited for, nothing runs twice
             raise FlightdeckError(
                 f"{target.label}: the approved change set {change_set['id']} cannot be read any more ({err}); "
                 "someone changed the stack or deleted the change set since the approval. Nothing was executed; "
@@ -155,7 +159,7 @@ class ExecuteChangeSetOperator(TargetOperator):
             ) from err
         if snapshot.execution_status != "AVAILABLE":
             self.log.warning("%s: change set %s is %s already", target.label, snapshot.change_set_id, snapshot.status)
-            return  # executing or executed (a retry): execute_change_set waits for the stack, never runs it twice
+            return  # executing or executed (a retry): the stack is waited for, nothing runs twice
         current = review_snapshot(snapshot, target, change_set["parameter_versions"])
         if current.fingerprint != approved["fingerprint"]:
             shown = ChangeSummary.from_dict(change_set["review"]["summary"]).headline()

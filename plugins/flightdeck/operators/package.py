@@ -8,7 +8,7 @@ from typing import Any
 from airflow.sdk import Context
 
 from flightdeck.aws.packaging import package_template, upload_package
-from flightdeck.operators.base import TargetOperator
+from flightdeck.operators.base import TargetOperator, fail_fast
 
 
 class PackageOperator(TargetOperator):
@@ -25,7 +25,9 @@ class PackageOperator(TargetOperator):
         self.application = application
         self.template_path = template_path
 
+    @fail_fast
     def execute(self, context: Context) -> dict[str, Any]:
+        self.stop_if_wave_failed(context, "preparation")
         package = package_template(Path(self.template_path), key_prefix=self.application)
         target = self.target
         result = upload_package(self.target_session(context), target.artifact_bucket, package)

@@ -10,7 +10,7 @@ from airflow.sdk import BaseOperator, Context
 
 from flightdeck.aws.preflight import check_target
 from flightdeck.errors import FlightdeckError
-from flightdeck.operators.base import target_session
+from flightdeck.operators.base import fail_fast, target_session
 from flightdeck.plan import Target, TargetCatalog
 from flightdeck.plan.target import stack_collisions
 
@@ -49,6 +49,7 @@ class PreflightOperator(BaseOperator):
         self.selected_labels = list(selected_labels)
         self.aws_conn_id = aws_conn_id
 
+    @fail_fast
     def execute(self, context: Context) -> dict[str, int]:
         release = {"version": context["params"]["version"], "run_id": context["run_id"]}
         targets = self.targets + self._selected_targets()

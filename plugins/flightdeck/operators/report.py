@@ -9,6 +9,7 @@ from airflow.sdk import BaseOperator, Context
 from airflow.sdk.exceptions import AirflowSkipException
 
 from flightdeck.changes import ChangeSummary
+from flightdeck.operators.base import fail_fast
 
 
 class DryRunReportOperator(BaseOperator):
@@ -26,6 +27,7 @@ class DryRunReportOperator(BaseOperator):
         super().__init__(trigger_rule="none_failed", **kwargs)
         self.change_set_task_ids = list(change_set_task_ids)
 
+    @fail_fast
     def execute(self, context: Context) -> dict[str, Any]:
         if not context["params"].get("dry_run"):
             raise AirflowSkipException("Not a dry run: the release itself is the report.")

@@ -13,26 +13,42 @@ from flightdeck.aws.cloudformation import describe_stack
 from flightdeck.aws.functions import invoke_function
 from flightdeck.checks import failed_expectations, missing_outputs
 from flightdeck.errors import DeploymentError
-from flightdeck.operators.base import TargetOperator
+from flightdeck.operators.base import TargetOperator, fail_fast
+from flightdeck.operators.rollout import NEVER_STARTED
 from flightdeck.plan import SmokeCheck
 
 
 class SmokeTestOperator(TargetOperator):
     """Run the manifest's smoke checks against the target's stack; any failed check fails the task.
 
+    Skipped in a dry run, and for a target this release did not deploy (its prepare step failed, or it never
+    started because its wave had failed).
+
     :param checks: the plan's smoke checks.
+    :param change_set_task_id: the task whose XCom describes this target's change set.
+    :param execute_task_id: the task that executed it.
     """
 
     ui_color = "#fbe8e8"
 
-    def __init__(self, *, checks: Sequence[SmokeCheck], **kwargs: Any) -> None:
+    def __init__(
+        self, *, checks: Sequence[SmokeCheck], change_set_task_id: str, execute_task_id: str, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.checks = checks
+        self.change_set_task_id = change_set_task_id
+        self.execute_task_id = execute_task_id
 
+    @fail_fast
     def execute(self, context: Context) -> list[dict[str, Any]]:
         target = self.target
         if context["params"].get("dry_run"):
             raise AirflowSkipException(f"{target.label}: dry run, nothing was deployed to test.")
+        if self.pull_own_index(context, self.change_set_task_id) is None:
+            raise AirflowSkipException(f"{target.label}: its prepare step made no change set; nothing to test.")
+        ti = context["ti"]
+        if ti.xcom_pull(task_ids=self.execute_task_id, key=NEVER_STARTED, map_indexes=ti.map_index):
+            raise AirflowSkipException(f"{target.label}: not deployed (its wave had failed); nothing to test.")
         session = self.target_session(context)
         stack = describe_stack(session, target.stack_name)
         if stack is None:

@@ -9,12 +9,11 @@ from datetime import UTC, datetime, timedelta
 from time import monotonic
 from typing import Any, Literal
 
-from airflow.providers.amazon.aws.utils.waiter_with_logging import RETRIABLE_ERROR_CODES
 from airflow.triggers.base import BaseTrigger, TriggerEvent
-from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
-from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from flightdeck.aws.session import AccountSession, assume_role
+from flightdeck.aws.transient import is_transient
 from flightdeck.errors import FlightdeckError
 
 # What an event reports; each trigger documents the ones it yields.
@@ -22,8 +21,6 @@ EventOutcome = Literal["ready", "empty", "failed", "executed", "discarded", "com
 
 # Calls already retry (adaptive mode, see aws.session); this many failed polls in a row end the wait.
 MAX_FAILED_POLLS = 5
-# Credentials that expired under a poll: the next poll assumes the role again.
-_EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}
 
 
 class CloudFormationTrigger(BaseTrigger):
@@ -113,7 +110,7 @@ class CloudFormationTrigger(BaseTrigger):
             except (FlightdeckError, ClientError, BotoCoreError) as err:
                 self._session = None
                 failed_polls += 1
-                if not _transient(err) or failed_polls >= MAX_FAILED_POLLS:
+                if not is_transient(err) or failed_polls >= MAX_FAILED_POLLS:
                     yield TriggerEvent(self.event("error", reason=str(err)))
                     return
                 self.log.warning("Poll %d of %s failed, trying again: %s", failed_polls, self.stack_name, err)
@@ -182,12 +179,3 @@ class CloudFormationTrigger(BaseTrigger):
             self.log.info("%s: %s is %s", self.stack_name, what, " / ".join(filter(None, (status, execution_status))))
         self._seen = (what, status, execution_status)
         self.last_status, self.last_execution_status = status, execution_status
-
-
-def _transient(err: BaseException) -> bool:
-    """Throttled, unreachable (after botocore's own retries) or expired credentials, maybe wrapped by Flightdeck."""
-    cause = err.__cause__ if isinstance(err, FlightdeckError) and err.__cause__ is not None else err
-    if isinstance(cause, ClientError):
-        code = cause.response.get("Error", {}).get("Code")
-        return code in RETRIABLE_ERROR_CODES or code in _EXPIRED
-    return isinstance(cause, BotoConnectionError | HTTPClientError)

@@ -7,7 +7,8 @@ from typing import Any
 
 from flightdeck.aws.cloudformation import change_set_ran, change_set_status
 from flightdeck.aws.session import AccountSession
-from flightdeck.aws.stacks import classify_status, describe_stack, failure_reason, last_changed
+from flightdeck.aws.stack_guidance import guidance
+from flightdeck.aws.stacks import classify_status, describe_stack, explain, failure_reason, last_changed
 from flightdeck.triggers.base import CloudFormationTrigger
 
 
@@ -91,5 +92,6 @@ class StackOperationTrigger(CloudFormationTrigger):
                 reason=stack.reason,
                 outputs=stack.outputs,
             )
-        reason = failure_reason(session, self.stack_name) or stack.reason
+        advice = guidance(stack.status, self.stack_name, self.role_arn.split(":")[4], self.region_name)
+        reason = explain(failure_reason(session, self.stack_name) or stack.reason, advice)
         return self.event("failed", status=stack.status, execution_status=execution_status, reason=reason)

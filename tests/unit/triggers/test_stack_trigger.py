@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from flightdeck.aws.cloudformation import ChangeSetStatus
+from flightdeck.aws.stack_guidance import guidance
 from flightdeck.aws.stacks import StackState
 from flightdeck.triggers import StackOperationTrigger, stack
 
@@ -115,14 +116,18 @@ def test_a_failed_operation_is_explained(monkeypatch: pytest.MonkeyPatch, status
         failures=FAILURES,
     )
     [event] = _polls(cfn, monkeypatch, 1)
-    assert event == _event("failed", status, "EXECUTE_FAILED", FAILURES)
+    # What failed, then what to do about a stack in that state.
+    advice = guidance(status, "hello-dev", "111111111111", "eu-west-1")
+    assert advice
+    assert event == _event("failed", status, "EXECUTE_FAILED", f"{FAILURES}\nWhat to do: {advice}")
 
 
 def test_the_stack_reason_when_events_say_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     cfn = FakeCloudFormation(change_sets=[EXECUTE_FAILED], stacks=[_stack("UPDATE_FAILED", reason="Stack failed")])
     [event] = _polls(cfn, monkeypatch, 1)
     assert event is not None
-    assert (event["outcome"], event["reason"]) == ("failed", "Stack failed")
+    assert event["outcome"] == "failed"
+    assert event["reason"].startswith("Stack failed\nWhat to do: ")
 
 
 def test_a_stack_that_disappears_failed(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,166 @@
+"""The per-target operators against the local AWS: they defer while CloudFormation works, and are safe to retry.
+
+Each operator runs as a worker would run it (``execute``, then the resume method with the trigger's event), with a
+small fake task instance for XComs. The emulator's fault injection makes change sets and stack operations take
+seconds, as in AWS, and counts the calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from airflow.sdk.exceptions import TaskDeferred
+from aws_helpers import API_TOKEN, GREETING, HelloTarget
+
+from flightdeck.localaws.faults_client import fault_stats, latency, set_faults
+from flightdeck.manifest import load_manifest
+from flightdeck.operators.change_set import CreateChangeSetOperator
+from flightdeck.operators.execute import ExecuteChangeSetOperator
+from flightdeck.operators.package import PackageOperator
+from flightdeck.plan import build_plan
+from flightdeck.triggers import ChangeSetReadyTrigger, StackOperationTrigger
+
+pytestmark = pytest.mark.integration
+
+MANIFEST = Path(__file__).resolve().parents[3] / "include" / "manifests" / "hello.yaml"
+LABEL = "dev/111111111111/eu-west-1"
+PACKAGE, CHANGE_SET, APPROVE = "dev.prepare.package", "dev.prepare.create_change_set", "dev.approve"
+RUN_ID = "manual__2026-11-28T12:00:00+00:00"
+
+
+class _Ti:
+    """The task instance as the operators use it: XComs of this run, the try, the map index."""
+
+    dag_id = "release__hello"
+    run_id = RUN_ID
+    map_index = 0
+    try_number = 1
+
+    def __init__(self) -> None:
+        self.xcoms: dict[tuple[str, int], Any] = {}
+
+    def xcom_pull(self, task_ids: str, map_indexes: int = -1, key: str = "return_value", **_: Any) -> Any:
+        return self.xcoms.get((task_ids, map_indexes)) if key == "return_value" else None
+
+    def get_task_states(self, **_: Any) -> dict[str, Any]:
+        return {}
+
+
+@pytest.fixture
+def context(hello: HelloTarget) -> dict[str, Any]:
+    dag = type("Dag", (), {"dag_id": "release__hello"})()
+    return {"ti": _Ti(), "params": {"version": "1.0.0", "dry_run": False}, "run_id": RUN_ID, "dag": dag}
+
+
+def _operators() -> tuple[PackageOperator, CreateChangeSetOperator, ExecuteChangeSetOperator]:
+    plan = build_plan(load_manifest(MANIFEST))
+    dev = next(environment for environment in plan.environments if environment.name == "dev")
+    common = {"target_label": LABEL, "targets": dev.catalog, "aws_conn_id": None}
+    package = PackageOperator(task_id=PACKAGE, application="hello", template_path=plan.template_path, **common)
+    change_set = CreateChangeSetOperator(
+        task_id=CHANGE_SET,
+        application="hello",
+        capabilities=list(plan.capabilities),
+        package_task_id=PACKAGE,
+        poll_seconds=0.2,
+        **common,
+    )
+    execute = ExecuteChangeSetOperator(
+        task_id="dev.deploy.execute_change_set",
+        change_set_task_id=CHANGE_SET,
+        approval_task_id=APPROVE,
+        poll_seconds=0.2,
+        **common,
+    )
+    return package, change_set, execute
+
+
+def _approve(context: dict[str, Any], change_set: dict[str, Any]) -> None:
+    """What the gate records when the approver says yes."""
+    record = {"id": change_set["id"], "fingerprint": change_set["review"]["fingerprint"]}
+    context["ti"].xcoms[(APPROVE, -1)] = {"approved_by": "approver", "change_sets": {LABEL: record}}
+
+
+def _first_event(trigger: Any) -> dict[str, Any]:
+    async def first() -> dict[str, Any]:
+        async for event in trigger.run():
+            return event.payload
+        raise AssertionError("the trigger ended without an event")
+
+    return asyncio.run(asyncio.wait_for(first(), timeout=60))
+
+
+def _deferred(call: Callable[[], Any]) -> TaskDeferred:
+    with pytest.raises(TaskDeferred) as info:
+        call()
+    return info.value
+
+
+def _calls(local_aws: str, operation: str) -> int:
+    return int(fault_stats(local_aws).get(f"cloudformation:{operation}", {}).get("calls", 0))
+
+
+def test_quick_operations_need_no_deferral_and_a_retry_does_nothing_twice(
+    local_aws: str, context: dict[str, Any]
+) -> None:
+    package, create, execute = _operators()
+    set_faults(local_aws, [latency("cloudformation:*", 0)])  # count the calls, change nothing
+    ti = context["ti"]
+    ti.xcoms[(PACKAGE, 0)] = package.execute(context)
+    first = create.execute(context)
+    ti.try_number = 2  # a retry (or a clear) of create: the same change set, not a second one
+    again = create.execute(context)
+    assert again["id"] == first["id"]
+    assert _calls(local_aws, "CreateChangeSet") == 1
+    ti.xcoms[(CHANGE_SET, 0)] = first
+    _approve(context, first)
+
+    ti.try_number = 1
+    assert execute.execute(context)["status"] == "CREATE_COMPLETE"
+    ti.try_number = 2  # the worker died after executing: the retry reports the stack, never executes again
+    assert execute.execute(context)["status"] == "CREATE_COMPLETE"
+    assert _calls(local_aws, "ExecuteChangeSet") == 1
+    # And package again: everything is in the bucket already.
+    assert package.execute(context)["uploaded"] == []
+
+
+def test_slow_operations_defer_with_identifiers_only_and_resume(local_aws: str, context: dict[str, Any]) -> None:
+    package, create, execute = _operators()
+    set_faults(local_aws, [latency("cloudformation:*", 0)], change_set_seconds=1.5, stack_operation_seconds=2)
+    ti = context["ti"]
+    ti.xcoms[(PACKAGE, 0)] = package.execute(context)
+
+    waiting = _deferred(lambda: create.execute(context))
+    assert isinstance(waiting.trigger, ChangeSetReadyTrigger)
+    assert waiting.method_name == "change_set_settled"
+    # Nothing secret is stored with the deferral: identifiers, hashes and parameter versions only.
+    stored = json.dumps([waiting.trigger.serialize(), waiting.kwargs])
+    assert API_TOKEN not in stored
+    assert f'"{GREETING}"' not in stored
+    assert set(waiting.trigger.serialize()[1]) == {
+        "stack_name", "change_set_id", "role_arn", "region_name", "session_name", "external_id",
+        "aws_conn_id", "waiter_delay", "timeout", "deadline",
+    }  # fmt: skip
+    event = _first_event(waiting.trigger)
+    assert event["outcome"] == "ready"
+    change_set = create.change_set_settled(context, event, **waiting.kwargs)
+    assert change_set["change_set_type"] == "CREATE"
+    assert change_set["review"]["summary"]["resources"]
+    ti.xcoms[(CHANGE_SET, 0)] = change_set
+    _approve(context, change_set)
+
+    running = _deferred(lambda: execute.execute(context))
+    assert isinstance(running.trigger, StackOperationTrigger)
+    ti.try_number = 2  # the task is retried while the stack changes: it waits again, it does not execute again
+    running_again = _deferred(lambda: execute.execute(context))
+    assert _calls(local_aws, "ExecuteChangeSet") == 1
+    event = _first_event(running_again.trigger)
+    assert (event["outcome"], event["status"]) == ("complete", "CREATE_COMPLETE")
+    result = execute.operation_finished(context, event, **(running_again.kwargs or {}))
+    assert result["status"] == "CREATE_COMPLETE"
+    assert "FunctionName" in result["outputs"]
