@@ -27,6 +27,9 @@ def manifest_text(targets: int) -> str:
     """The example manifest with its prod environment spread over ``targets`` account/regions."""
     data = yaml.safe_load(MANIFEST.read_text())
     data["template"] = str((MANIFEST.parent / data["template"]).resolve())
+    for test in data.get("smoke_tests", []):
+        if "suite" in test:  # suite files are relative to the manifest too
+            test["suite"] = str((MANIFEST.parent / test["suite"]).resolve())
     accounts = -(-targets // len(REGIONS))
     data["environments"][-1].pop("waves", None)  # one wave of every target
     data["environments"][-1]["accounts"] = [

@@ -141,3 +141,8 @@ def sts_session_name(dag_id: str, run_id: str, account_id: str) -> str:
 
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:_HASH_CHARS]
+
+
+def rollback_change_set_name(run_id: str, target_label: str) -> str:
+    """The change-set name of a run's rollback of one target (distinct from the run's own change set)."""
+    return change_set_name(run_id, f"rollback {target_label}")

@@ -235,6 +235,11 @@ def _wave(
             checks=plan.smoke_checks,
             change_set_task_id=ids.change_set,
             execute_task_id=ids.execute,
+            application=plan.application,
+            package_task_id=ids.package,
+            # A failed smoke test rolls the target back to its last verified release (in the same task).
+            capabilities=list(plan.capabilities),
+            rollback_rules=environment.rollback,
             trigger_rule="none_failed",
             **per_target(target_label),
         )
@@ -252,16 +257,16 @@ def _wave(
         prepared >> deployed
     else:
         prepared >> gate() >> deployed
-    if wave.needs_check:
-        deployed >> WaveCheckOperator(
-            task_id=naming.WAVE_CHECK,
-            wave=f"{environment.name}/{wave.name}",
-            labels=labels,
-            task_ids=list(ids.targets),
-            failure_tolerance_count=wave.failure_tolerance_count,
-            failure_tolerance_percent=wave.failure_tolerance_percent,
-            bake_time_seconds=wave.bake_time_seconds,
-        )
+    # Every wave ends with its check: the failure tolerance (smoke failures included, rolled back or not), the bake.
+    deployed >> WaveCheckOperator(
+        task_id=naming.WAVE_CHECK,
+        wave=f"{environment.name}/{wave.name}",
+        labels=labels,
+        task_ids=list(ids.targets),
+        failure_tolerance_count=wave.failure_tolerance_count,
+        failure_tolerance_percent=wave.failure_tolerance_percent,
+        bake_time_seconds=wave.bake_time_seconds,
+    )
 
 
 class _TaskIds:

@@ -169,7 +169,7 @@ def test_approver_reads_the_change_review(release: BrowserRelease, plan: Release
         assert naming.change_set_name(release.run_id, label) in body
     if release.first_release:  # the new stack's IAM role widens IAM access
         assert "FunctionRole" in body[body.index("Warnings") : body.index("Targets")]
-        assert "+3 ~0 -0" in body
+        assert "+6 ~0 -0" in body
         assert "IAM broadened" in body
     else:  # a new version: nothing is added or removed
         assert "+0 ~2 -0" in body  # the function and the SSM parameter holding the version

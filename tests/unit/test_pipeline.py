@@ -31,25 +31,28 @@ def test_one_group_per_environment_in_manifest_order() -> None:
     assert dag.schedule is None or str(dag.timetable.summary) == "None"
     environments = ("dev", "staging", "prod")
     expected = [f"{env}.prepare.{task}" for env in environments for task in ("package", "create_change_set")]
-    expected += [f"{env}.deploy.{task}" for env in environments for task in ("execute_change_set", "smoke_test")]
-    expected = [task for task in expected if not task.startswith("prod.")] + ["dev.approve", "staging.approve"]
-    prod = ["prepare.package", "prepare.create_change_set", "approve", "deploy.execute_change_set", "deploy.smoke_test"]
-    expected += [f"prod.{wave}.{task}" for wave in ("canary", "rest") for task in prod]
-    assert sorted(dag.task_dict) == sorted(
-        [*expected, "preflight", "prod.canary.wave_check", "dry_run_report", "release_summary"]
-    )
-    # Preflight first, then environments in order; only prod waits for a person.
+    deploy = ("execute_change_set", "smoke_test")
+    expected += [f"{env}.deploy.{task}" for env in environments for task in deploy]
+    expected = [task for task in expected if not task.startswith("prod.")]
+    expected += ["dev.approve", "staging.approve", "dev.wave_check", "staging.wave_check"]
+    prod = ["prepare.package", "prepare.create_change_set", "approve", *(f"deploy.{task}" for task in deploy)]
+    expected += [f"prod.{wave}.{task}" for wave in ("canary", "rest") for task in (*prod, "wave_check")]
+    assert sorted(dag.task_dict) == sorted([*expected, "preflight", "dry_run_report", "release_summary"])
+    # Preflight first, then environments in order; every wave ends with its check.
     assert dag.task_dict["dev.prepare.package"].upstream_task_ids == {"preflight"}
-    assert dag.task_dict["staging.prepare.package"].upstream_task_ids == {"dev.deploy.smoke_test"}
-    assert dag.task_dict["prod.canary.prepare.package"].upstream_task_ids == {"staging.deploy.smoke_test"}
+    assert dag.task_dict["staging.prepare.package"].upstream_task_ids == {"dev.wave_check"}
+    assert dag.task_dict["prod.canary.prepare.package"].upstream_task_ids == {"staging.wave_check"}
+    # A failed smoke test rolls its target back (in the same task); the wave's check counts it as failed.
+    assert dag.task_dict["dev.deploy.smoke_test"].rollback_rules.on_smoke_failure is True
+    assert dag.task_dict["dev.wave_check"].upstream_task_ids == {"dev.deploy.smoke_test"}
     assert dag.task_dict["prod.canary.approve"].upstream_task_ids == {"prod.canary.prepare.create_change_set"}
     assert dag.task_dict["prod.canary.deploy.execute_change_set"].upstream_task_ids == {"prod.canary.approve"}
     # Every wave has its gate; dev's passes by itself unless a change is flagged.
     assert dag.task_dict["dev.deploy.execute_change_set"].upstream_task_ids == {"dev.approve"}
-    assert dag.task_dict["dry_run_report"].upstream_task_ids == {"prod.rest.deploy.smoke_test"}
+    assert dag.task_dict["dry_run_report"].upstream_task_ids == {"prod.rest.wave_check"}
     # Whatever happened, the summary runs last and says which targets succeeded, failed or never started.
     summary = dag.task_dict["release_summary"]
-    assert summary.upstream_task_ids == {"prod.rest.deploy.smoke_test"}
+    assert summary.upstream_task_ids == {"prod.rest.wave_check"}
     assert summary.trigger_rule == "all_done"
     assert [(wave.environment, wave.wave) for wave in summary.waves] == [
         ("dev", "all"),
@@ -93,7 +96,7 @@ def test_same_plan_gives_the_same_serialised_dag() -> None:
 def test_dag_size_does_not_grow_with_targets(tmp_path: Path) -> None:
     small = build_release_dag(build_plan(load_manifest(write_manifest(tmp_path / "small", 4))))
     large = build_release_dag(build_plan(load_manifest(write_manifest(tmp_path / "large", 1000))))
-    assert len(large.task_dict) == len(small.task_dict) == 18
+    assert len(large.task_dict) == len(small.task_dict) == 21
     # Only the target labels are serialised per target (~110 bytes); naive per-target task groups cost ~3.3 KB.
     growth_per_target = (len(_serialised(large)) - len(_serialised(small))) / (1000 - 4)
     assert growth_per_target < 200

@@ -42,6 +42,7 @@ __all__ = [
     "classify_status",
     "create_change_set",
     "delete_change_set",
+    "delete_stack",
     "describe_stack",
     "execute_change_set",
     "is_no_change_reason",
@@ -394,6 +395,11 @@ def _describe_change_set(
         if is_missing(err):
             return None
         raise cfn_error(session, stack_name, f"Cannot describe change set {change_set}", err) from err
+
+
+def delete_stack(session: AccountSession, stack_name: str) -> None:
+    """Delete a stack and wait until it is gone (``cloudformation:DeleteStack``); a protected stack is refused."""
+    _delete_stack(session, stack_name)
 
 
 def _delete_stack(session: AccountSession, stack_name: str) -> None:

@@ -98,6 +98,30 @@ def resolve_parameters_with_versions(
     return ResolvedParameters(values=values, versions=versions)
 
 
+def resolve_pinned_parameters(
+    session: AccountSession,
+    sources: Sequence[tuple[str, str, str]],
+    *,
+    versions: Mapping[str, str],
+    release: Mapping[str, str],
+) -> dict[str, str]:
+    """Resolve ``sources`` as an earlier release read them: each SSM parameter and secret at its recorded version.
+
+    :param versions: the :attr:`ResolvedParameters.versions` recorded by that release (no value in it).
+    :param release: that release's values (its version, its run id).
+    :raises FlightdeckError: a parameter has no recorded version, or that version cannot be read any more.
+    """
+    resolver = _Resolver(session, release)
+    values: dict[str, str] = {}
+    for name, kind, value in sources:
+        marker = versions.get(name)
+        if marker is None:
+            raise FlightdeckError(f"Parameter {name} ({kind}:{value}) was not recorded by that release")
+        pinned = marker.rpartition("@")[2] if kind in ("ssm", "secretsmanager") else None
+        values[name] = resolver.resolve(name, kind, value, pinned=pinned)[0]
+    return values
+
+
 def check_parameters(
     session: AccountSession,
     sources: Sequence[tuple[str, str, str]],
@@ -134,10 +158,10 @@ class _Resolver:
     def __init__(self, session: AccountSession, release: Mapping[str, str]) -> None:
         self.session = session
         self.release = release
-        self._secrets: dict[str, tuple[str, str]] = {}  # secret id → (SecretString, VersionId)
+        self._secrets: dict[str, tuple[str, str]] = {}  # secret id@pinned version → (SecretString, VersionId)
 
-    def resolve(self, name: str, kind: str, value: str) -> tuple[str, str]:
-        """The value of one source and its version marker."""
+    def resolve(self, name: str, kind: str, value: str, *, pinned: str | None = None) -> tuple[str, str]:
+        """The value of one source and its version marker; ``pinned``: read that version of a parameter/secret."""
         about = f"Parameter {name} ({kind}:{value})"
         if kind == "literal":
             return value, "literal"
@@ -147,14 +171,14 @@ class _Resolver:
                 raise FlightdeckError(f"{about}: unknown release value {value!r} (known: {known})")
             return self.release[value], "release"
         if kind == "ssm":
-            resolved, version = self._ssm(about, value)
+            resolved, version = self._ssm(about, f"{value}:{pinned}" if pinned else value)
             return resolved, f"ssm:{value}@{version}"
         if kind == "secretsmanager":
             try:
                 reference = SecretReference.parse(value)
             except FlightdeckError as err:
                 raise FlightdeckError(f"{about}: {err}") from err
-            resolved, version = self._secret(about, reference)
+            resolved, version = self._secret(about, reference, pinned)
             return resolved, f"secretsmanager:{reference.secret_id}@{version}"
         raise FlightdeckError(f"{about}: unknown source kind {kind!r} (one of {', '.join(KINDS)})")
 
@@ -183,11 +207,12 @@ class _Resolver:
             raise FlightdeckError(f"{about}: cannot read the SSM parameter {self._where}: {err}") from err
         return parameter["Value"], parameter["Version"]
 
-    def _secret(self, about: str, reference: SecretReference) -> tuple[str, str]:
-        """The secret's string (or one key of its JSON object) and its ``VersionId``."""
-        if reference.secret_id not in self._secrets:
-            self._secrets[reference.secret_id] = self._read_secret(about, reference.secret_id)
-        text, version = self._secrets[reference.secret_id]
+    def _secret(self, about: str, reference: SecretReference, version_id: str | None = None) -> tuple[str, str]:
+        """The secret's string (or one key of its JSON object) and its ``VersionId`` (current, or ``version_id``)."""
+        cache_key = f"{reference.secret_id}@{version_id or ''}"
+        if cache_key not in self._secrets:
+            self._secrets[cache_key] = self._read_secret(about, reference.secret_id, version_id)
+        text, version = self._secrets[cache_key]
         if reference.json_key is None:
             return text, version
         key = reference.json_key
@@ -210,10 +235,11 @@ class _Resolver:
             raise FlightdeckError(f"{about}: key {key!r} of the secret {self._where} is null; give it a value")
         return (item if isinstance(item, str) else json.dumps(item, separators=(",", ":"))), version
 
-    def _read_secret(self, about: str, secret_id: str) -> tuple[str, str]:
-        """``secretsmanager:GetSecretValue`` of the current version: its SecretString and VersionId."""
+    def _read_secret(self, about: str, secret_id: str, version_id: str | None = None) -> tuple[str, str]:
+        """``secretsmanager:GetSecretValue`` of the current version (or ``version_id``): SecretString, VersionId."""
+        pinned = {"VersionId": version_id} if version_id else {}
         try:
-            response = self.session.client("secretsmanager").get_secret_value(SecretId=secret_id)
+            response = self.session.client("secretsmanager").get_secret_value(SecretId=secret_id, **pinned)
         except ClientError as err:
             raise FlightdeckError(f"{about}: {_secret_error(err, secret_id, self._where)}") from err
         except BotoCoreError as err:

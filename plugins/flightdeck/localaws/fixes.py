@@ -24,7 +24,8 @@ FIXES: dict[str, tuple[str, ...]] = {
     "moto.core.authorization": ("iam_enforcement",),
     "moto.organizations.models": ("org_accounts",),
     # Last: its CloudFormation wrappers go round the fixed operations (registered above, so applied first).
-    "moto.moto_server.werkzeug_app": ("faults",),
+    # lambda_urls defines its CloudFormation model here, before moto first lists the models.
+    "moto.moto_server.werkzeug_app": ("lambda_urls", "faults"),
 }
 
 _applied: set[str] = set()  # holds "fixes" once apply_fixes() has run

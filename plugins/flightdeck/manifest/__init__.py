@@ -10,12 +10,13 @@ from flightdeck.manifest.accounts import (
     OrganizationsSelector,
     OrganizationsTarget,
 )
-from flightdeck.manifest.fields import parse_duration
+from flightdeck.manifest.fields import parse_duration, parse_milliseconds
 from flightdeck.manifest.loader import discover_manifests, load_manifest
-from flightdeck.manifest.models import Environment, LambdaSmokeTest, Manifest, SmokeTest
-from flightdeck.manifest.options import Approval, Refresh, RollbackTriggers, StackOptions
+from flightdeck.manifest.models import Environment, Manifest
+from flightdeck.manifest.options import Approval, Refresh, Rollback, RollbackTriggers, StackOptions
 from flightdeck.manifest.parameters import ParameterValue, parse_parameter
 from flightdeck.manifest.regions import COMMERCIAL_REGIONS
+from flightdeck.manifest.smoke import ExpectationsSmokeTest, HttpSmokeTest, LambdaRecords, LambdaSmokeTest, SmokeTest
 from flightdeck.manifest.waves import Wave, WaveAssignment, assign_waves
 
 __all__ = [
@@ -25,6 +26,9 @@ __all__ = [
     "Approval",
     "DeployRole",
     "Environment",
+    "ExpectationsSmokeTest",
+    "HttpSmokeTest",
+    "LambdaRecords",
     "LambdaSmokeTest",
     "Manifest",
     "OrganizationsAccess",
@@ -32,6 +36,7 @@ __all__ = [
     "OrganizationsTarget",
     "ParameterValue",
     "Refresh",
+    "Rollback",
     "RollbackTriggers",
     "SmokeTest",
     "StackOptions",
@@ -41,5 +46,6 @@ __all__ = [
     "discover_manifests",
     "load_manifest",
     "parse_duration",
+    "parse_milliseconds",
     "parse_parameter",
 ]

@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Get
 from pydantic_core import PydanticCustomError
 
 from flightdeck import naming
+from flightdeck.checks import parse_json_path
 from flightdeck.manifest.regions import COMMERCIAL_REGIONS, OTHER_PARTITION_PREFIXES
 
 ISSUE = "flightdeck"  # pydantic error type of every message written here
@@ -23,8 +24,11 @@ ACCOUNT_ID_NUMBER = "flightdeck_account_id_number"  # completed with the YAML so
 EXPECT_PLACEHOLDERS = ("environment", "account_id", "region", "version")
 DURATION_PATTERN = "^[1-9][0-9]*[smhd]$"
 MAX_DURATION = 365 * 86400
+SHORT_DURATION_PATTERN = "^[1-9][0-9]*(ms|s|m)$"
+MAX_SHORT_DURATION_MS = 15 * 60 * 1000
 _TAG_TEXT = re.compile(r"[\w\s.:/=+@-]*")  # Unicode letters and digits, as AWS tags allow
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_SHORT_DURATION_UNITS = {"ms": 1, "s": 1000, "m": 60000}
 
 
 def _docstring_schema(schema: dict[str, Any], cls: type) -> None:
@@ -156,18 +160,49 @@ def parse_duration(value: str) -> int:
 
     :raises ValueError: when the text is not a positive whole number followed by s, m, h or d, or is over 365d.
     """
-    if not re.fullmatch(DURATION_PATTERN, value):
-        raise ValueError(f"duration {value!r} is not valid: write a whole number and a unit, like 30m, 24h or 7d")
-    too_many_digits = len(value) > 13  # int() of a huge number is slow, and no such duration is valid
-    seconds = MAX_DURATION + 1 if too_many_digits else int(value[:-1]) * _DURATION_UNITS[value[-1]]
-    if seconds > MAX_DURATION:
-        raise ValueError(f"duration {value!r} is too long: at most 365d")
-    return seconds
+    return _amount(value, _DURATION_UNITS, MAX_DURATION, example=", like 30m, 24h or 7d", most="365d")
+
+
+def parse_milliseconds(value: str) -> int:
+    """``"500ms"``, ``"2s"``, ``"1m"`` → milliseconds: the durations of one request.
+
+    :raises ValueError: when the text is not a positive whole number followed by ms, s or m, or is over 15m.
+    """
+    example = " (ms, s or m), like 500ms or 2s"
+    return _amount(value, _SHORT_DURATION_UNITS, MAX_SHORT_DURATION_MS, example=example, most="15m")
+
+
+def _amount(value: str, units: dict[str, int], maximum: int, *, example: str, most: str) -> int:
+    """A positive whole number and a unit of ``units`` as a count of the smallest unit; at most ``maximum``."""
+    number = value.rstrip("abcdefghijklmnopqrstuvwxyz")
+    if not re.fullmatch("[1-9][0-9]*", number) or value[len(number) :] not in units:
+        raise ValueError(f"duration {value!r} is not valid: write a whole number and a unit{example}")
+    too_many_digits = len(number) > 12  # int() of a huge number is slow, and no such duration is valid
+    amount = maximum + 1 if too_many_digits else int(number) * units[value[len(number) :]]
+    if amount > maximum:
+        raise ValueError(f"duration {value!r} is too long: at most {most}")
+    return amount
 
 
 def _duration(value: str) -> str:
     try:
         parse_duration(value)
+    except ValueError as err:
+        raise invalid(str(err)) from err
+    return value
+
+
+def _short_duration(value: str) -> str:
+    try:
+        parse_milliseconds(value)
+    except ValueError as err:
+        raise invalid(str(err)) from err
+    return value
+
+
+def _json_path(value: str) -> str:
+    try:
+        parse_json_path(value)
     except ValueError as err:
         raise invalid(str(err)) from err
     return value
@@ -231,6 +266,17 @@ def _expect_value(value: Any) -> Any:
     return value
 
 
+def _json_expect_value(value: Any) -> Any:
+    if isinstance(value, dict | list | tuple | datetime.date):
+        raise invalid(
+            f"expect_json compares the value at a JSON path with a plain value (text, number, true/false, null), "
+            f"not {describe_type(value)}: write one path per value, like data.items[0].id"
+        )
+    if isinstance(value, str):
+        check_placeholders(value, EXPECT_PLACEHOLDERS, literal_braces=True)
+    return value
+
+
 def _tag_text(what: str, minimum: int, maximum: int) -> Checked:
     def check(value: str) -> str:
         if not minimum <= len(value) <= maximum or not _TAG_TEXT.fullmatch(value):
@@ -276,11 +322,14 @@ ConnectionId = Annotated[
 ]
 UserName = Annotated[str, matching(r"\S(.*\S)?", "user name", "an Airflow user name, without outer spaces")]
 Duration = Annotated[str, Checked(_duration, schema=(("pattern", DURATION_PATTERN),))]
+ShortDuration = Annotated[str, Checked(_short_duration, schema=(("pattern", SHORT_DURATION_PATTERN),))]
+JsonPathText = Annotated[str, Checked(_json_path)]
 StackNameTemplate = Annotated[str, AfterValidator(_stack_name_template)]
 TemplatePath = Annotated[str, AfterValidator(_template_file)]
 ManifestVersion = Annotated[Literal[1], BeforeValidator(_manifest_version)]
 Capability = Literal["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 ExpectValue = Annotated[str | int | float | bool | None, BeforeValidator(_expect_value)]
+JsonExpectValue = Annotated[str | int | float | bool | None, BeforeValidator(_json_expect_value)]
 JsonObject = Annotated[dict[str, Any], AfterValidator(_json_object)]
 TagKey = Annotated[str, _tag_text("key", 1, 128)]
 TagValue = Annotated[str, _tag_text("value", 0, 256)]

@@ -135,7 +135,7 @@ def _account_id_message(value: Any, plain: str | None) -> str:
 
 
 def _unknown_key_message(key: str, parent: type[BaseModel] | None, *, top_level: bool) -> str:
-    valid = sorted(parent.model_fields) if parent is not None else []
+    valid = sorted(field.alias or name for name, field in parent.model_fields.items()) if parent is not None else []
     message = f"unknown key {key!r}{did_you_mean(key, valid)}"
     if valid and not message.endswith("?"):
         message += f"; valid keys here: {', '.join(valid)}"

@@ -21,18 +21,25 @@ from flightdeck.manifest.fields import (
     Capability,
     ConnectionId,
     EnvironmentName,
-    ExpectValue,
-    JsonObject,
-    LogicalName,
     ManifestVersion,
     StackNameTemplate,
     StrictModel,
     TemplatePath,
     unique,
 )
-from flightdeck.manifest.options import Approval, Refresh, StackOptions
+from flightdeck.manifest.options import Approval, Refresh, Rollback, StackOptions
 from flightdeck.manifest.parameters import Parameters, ParameterValue
+from flightdeck.manifest.smoke import ExpectationsSmokeTest, HttpSmokeTest, LambdaSmokeTest, SmokeTest
 from flightdeck.manifest.waves import StaticTarget, Waves
+
+__all__ = [
+    "Environment",
+    "ExpectationsSmokeTest",
+    "HttpSmokeTest",
+    "LambdaSmokeTest",
+    "Manifest",
+    "SmokeTest",
+]
 
 ParameterLayer = tuple[str, Mapping[str, ParameterValue]]
 
@@ -50,6 +57,7 @@ class Environment(StrictModel):
     :param stack_options: replace the manifest's ``stack_options`` key by key (tags are merged).
     :param execution: who executes approved change sets: ``orchestrator`` (default: the deploy role) or
         ``account-owner`` (the account's owner, by hand or with ``flightdeck execute``; the release waits).
+    :param rollback: replace the manifest's ``rollback`` rules key by key for this environment.
     """
 
     name: EnvironmentName
@@ -60,6 +68,7 @@ class Environment(StrictModel):
     waves: Waves | None = None
     stack_options: StackOptions | None = None
     execution: Literal["orchestrator", "account-owner"] = "orchestrator"
+    rollback: Rollback | None = None
 
     @property
     def listed_accounts(self) -> tuple[tuple[int, AccountTarget], ...]:
@@ -77,30 +86,6 @@ class Environment(StrictModel):
     def static_targets(self) -> tuple[StaticTarget, ...]:
         """``(account id, region)`` of every listed account and region, in manifest order."""
         return tuple((account.id, region) for _, account in self.listed_accounts for region in account.regions)
-
-
-class LambdaSmokeTest(StrictModel):
-    """Invoke a function of the deployed stack and compare its JSON answer.
-
-    :param name: lowercase name, unique in the manifest.
-    :param type: ``lambda``.
-    :param function_output: stack output holding the function name or ARN.
-    :param payload: JSON object sent to the function.
-    :param expect: top-level answer field → expected value; text may use ``{environment}``, ``{account_id}``,
-        ``{region}`` and ``{version}``.
-    :param outputs: stack outputs that must exist.
-    """
-
-    name: ApplicationName
-    type: Literal["lambda"]
-    function_output: LogicalName
-    payload: JsonObject = {}
-    expect: dict[Annotated[str, Field(min_length=1)], ExpectValue] = {}
-    outputs: Annotated[tuple[LogicalName, ...], unique("output")] = ()
-
-
-# A discriminated union on ``type``; more kinds join LambdaSmokeTest here.
-SmokeTest = Annotated[LambdaSmokeTest, Field(discriminator="type")]
 
 
 class Manifest(StrictModel):
@@ -123,6 +108,7 @@ class Manifest(StrictModel):
     :param stack_options: CloudFormation settings of every stack (tags, termination protection, stack policy,
         notifications, rollback triggers); each environment may replace them key by key.
     :param refresh: a scheduled refresh of some environments' stacks.
+    :param rollback: what happens to a target whose smoke tests fail (each environment may replace it key by key).
     """
 
     version: ManifestVersion
@@ -141,6 +127,7 @@ class Manifest(StrictModel):
     smoke_tests: Annotated[tuple[SmokeTest, ...], unique("smoke test name", key=lambda test: test.name)] = ()
     stack_options: StackOptions = StackOptions()
     refresh: Refresh | None = None
+    rollback: Rollback = Rollback()
 
     _source: Path | None = PrivateAttr(default=None)
 
@@ -148,8 +135,8 @@ class Manifest(StrictModel):
     def from_data(cls, data: Any, *, source: Path | None = None) -> Manifest:
         """Validate parsed YAML data (lists or tuples).
 
-        With ``source``, the template and stack policy files are found relative to its folder (and the template
-        must exist); without, stack policy files are found relative to the working directory.
+        With ``source``, the template, stack policy and suite files are found relative to its folder (and the
+        template must exist); without, stack policy and suite files are found relative to the working directory.
         """
         context = {"base_dir": source.parent} if source is not None else None
         manifest = cls.model_validate(_lists_to_tuples(data), context=context)
@@ -187,6 +174,10 @@ class Manifest(StrictModel):
     def stack_options_for(self, environment: Environment) -> StackOptions:
         """The manifest's stack options with the environment's replacing them key by key."""
         return self.stack_options.merged(environment.stack_options)
+
+    def rollback_for(self, environment: Environment) -> Rollback:
+        """The manifest's rollback rules with the environment's replacing them key by key."""
+        return self.rollback.merged(environment.rollback)
 
 
 def _lists_to_tuples(data: Any) -> Any:

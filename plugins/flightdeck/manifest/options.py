@@ -1,4 +1,4 @@
-"""Stack options, approval rules and the refresh schedule of a manifest."""
+"""Stack options, approval rules, rollback rules and the refresh schedule of a manifest."""
 
 from __future__ import annotations
 
@@ -76,6 +76,25 @@ class Approval(StrictModel):
     def timeout_seconds(self) -> int | None:
         """The timeout in seconds, or None to wait forever."""
         return parse_duration(self.timeout) if self.timeout else None
+
+
+class Rollback(StrictModel):
+    """What happens to a target whose smoke tests fail; an environment's ``rollback`` replaces these key by key.
+
+    :param on_smoke_failure: roll the target back to what ran before this release when a smoke test fails
+        (default true).
+    :param delete_created_stacks: when rolling back a stack this release created, delete it (default false: it is
+        kept for investigation).
+    """
+
+    on_smoke_failure: bool = True
+    delete_created_stacks: bool = False
+
+    def merged(self, override: Rollback | None) -> Rollback:
+        """These rules with each key ``override`` sets replaced."""
+        if override is None:
+            return self
+        return self.model_copy(update={name: getattr(override, name) for name in override.model_fields_set})
 
 
 def _arn(service: str, resource: str, what: str, example: str) -> Checked:

@@ -114,17 +114,17 @@ def _describe(env: Environment, entry: AccountEntry) -> str:
 
 def _smoke_test_outputs(manifest: Manifest, template: TemplateInfo) -> list[Problem]:
     declared = sorted(template.outputs)
-    problems = []
-    for i, test in enumerate(manifest.smoke_tests):
-        references: list[tuple[DataPath, str]] = [(("smoke_tests", i, "function_output"), test.function_output)]
-        references += [(("smoke_tests", i, "outputs", k), name) for k, name in enumerate(test.outputs)]
-        problems.extend(
-            Problem(
-                path,
-                f"output {name!r} is not declared in the template's Outputs ({template.path.name})"
-                f"{did_you_mean(name, declared)}",
-            )
-            for path, name in references
-            if name not in template.outputs
+    return [
+        Problem(
+            ("smoke_tests", i, *path),
+            f"output {name!r} is not declared in the template's Outputs ({template.path.name})"
+            f"{_closest(name, declared)}",
         )
-    return problems
+        for i, test in enumerate(manifest.smoke_tests)
+        for path, name in test.output_references()
+        if name not in template.outputs
+    ]
+
+
+def _closest(name: str, declared: list[str]) -> str:
+    return did_you_mean(name, declared) or f"; it declares {', '.join(declared) or 'none'}"

@@ -9,6 +9,9 @@ from flightdeck.errors import PlanError
 from flightdeck.manifest import (
     AccountEntry,
     Environment,
+    ExpectationsSmokeTest,
+    HttpSmokeTest,
+    LambdaSmokeTest,
     Manifest,
     OrganizationsAccess,
     OrganizationsTarget,
@@ -20,8 +23,12 @@ from flightdeck.manifest import (
 from flightdeck.plan.models import (
     Approval,
     EnvironmentPlan,
+    ExpectationsCheck,
+    HttpCheck,
+    LambdaCheck,
     Refresh,
     ReleasePlan,
+    RollbackRules,
     SmokeCheck,
     WavePlan,
 )
@@ -73,6 +80,7 @@ def _organizations(access: OrganizationsAccess) -> OrganizationsReader:
 def _environment(manifest: Manifest, environment: Environment) -> EnvironmentPlan:
     approval = environment.approval
     options = manifest.stack_options_for(environment)
+    rollback = manifest.rollback_for(environment)
     targets = tuple(
         _target(manifest, environment, account, account.id, region, options=options)
         for _, account in environment.listed_accounts
@@ -101,6 +109,9 @@ def _environment(manifest: Manifest, environment: Environment) -> EnvironmentPla
         ),
         selectors=tuple(_selector(manifest, environment, entry, options) for _, entry in environment.selectors),
         execution=environment.execution,
+        rollback=RollbackRules(
+            on_smoke_failure=rollback.on_smoke_failure, delete_created_stacks=rollback.delete_created_stacks
+        ),
     )
 
 
@@ -189,14 +200,43 @@ def _stack_name(manifest: Manifest, values: dict[str, str]) -> str:
 
 
 def _smoke_check(test: SmokeTest) -> SmokeCheck:
-    return SmokeCheck(
-        name=test.name,
-        kind=test.type,
-        function_output=test.function_output,
-        payload_json=json.dumps(test.payload, sort_keys=True, separators=(",", ":")),
-        expect=tuple(sorted(test.expect.items())),
-        outputs=test.outputs,
-    )
+    if isinstance(test, HttpSmokeTest):
+        return HttpCheck(
+            name=test.name,
+            url_output=test.url_output,
+            path=test.path,
+            method=test.method,
+            body_json=_json(test.body) if test.body is not None else "",
+            expect_status=test.expect_status,
+            expect_json=tuple(sorted(test.expect_json.items())),
+            max_latency_ms=test.max_latency_ms,
+            timeout_ms=test.timeout_ms,
+            outputs=test.outputs,
+        )
+    if isinstance(test, ExpectationsSmokeTest):
+        return ExpectationsCheck(
+            name=test.name,
+            suite=test.suite,
+            suite_json=test.suite_json,
+            function_output=test.data.function_output,
+            payload_json=_json(test.data.payload),
+            records=test.data.records or "",
+            outputs=test.outputs,
+        )
+    if isinstance(test, LambdaSmokeTest):
+        return LambdaCheck(
+            name=test.name,
+            function_output=test.function_output,
+            payload_json=_json(test.payload),
+            expect=tuple(sorted(test.expect.items())),
+            outputs=test.outputs,
+        )
+    raise PlanError(f"smoke test {test.name}: unknown type {test.type!r}")  # pragma: no cover - the union is closed
+
+
+def _json(value: object) -> str:
+    """Compact JSON with sorted keys: the same text for the same value, every time."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
 def _check_unique_stacks(environments: tuple[EnvironmentPlan, ...]) -> None:

@@ -36,6 +36,7 @@ def _environment(environment: EnvironmentPlan) -> dict[str, Any]:
         "name": environment.name,
         "approval": environment.approval.to_dict(),
         "execution": environment.execution,
+        "rollback": environment.rollback.to_dict(),
         "waves": [wave.to_dict() for wave in environment.waves],
         "targets": [{"label": target.label, **target.to_dict()} for target in environment.targets],
         "selectors": [{"labels": list(selector.labels), **selector.to_dict()} for selector in environment.selectors],
@@ -63,8 +64,7 @@ def environment_tasks(environment: EnvironmentPlan) -> tuple[str, ...]:
         else:
             tasks.append(naming.task_id(group, naming.APPROVE))
         tasks += _mapped(group, naming.DEPLOY_GROUP, deploy, labels)
-        if wave.needs_check:
-            tasks.append(naming.task_id(group, naming.WAVE_CHECK))
+        tasks.append(naming.task_id(group, naming.WAVE_CHECK))
     return tuple(tasks)
 
 

@@ -5,18 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from flightdeck.plan.smoke import ExpectationsCheck, HttpCheck, LambdaCheck, SmokeCheck
 from flightdeck.plan.target import AccountSelector, OrganizationsReader, ParameterSource, Target, TargetCatalog
-
-ExpectValue = str | int | float | bool | None
 
 __all__ = [
     "AccountSelector",
     "Approval",
     "EnvironmentPlan",
+    "ExpectationsCheck",
+    "HttpCheck",
+    "LambdaCheck",
     "OrganizationsReader",
     "ParameterSource",
     "Refresh",
     "ReleasePlan",
+    "RollbackRules",
     "SmokeCheck",
     "Target",
     "TargetCatalog",
@@ -61,6 +64,22 @@ class Approval:
 
 
 @dataclass(frozen=True)
+class RollbackRules:
+    """What happens to a target of the environment whose smoke tests fail.
+
+    :param on_smoke_failure: roll the target back to what ran before the release.
+    :param delete_created_stacks: delete a stack the release created instead of keeping it.
+    """
+
+    on_smoke_failure: bool = True
+    delete_created_stacks: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict."""
+        return {"on_smoke_failure": self.on_smoke_failure, "delete_created_stacks": self.delete_created_stacks}
+
+
+@dataclass(frozen=True)
 class WavePlan:
     """A group of an environment's targets deployed together; waves run one after the other.
 
@@ -82,12 +101,6 @@ class WavePlan:
     failure_tolerance_percent: int | None = None
     bake_time_seconds: int = 0
     selected: bool = False
-
-    @property
-    def needs_check(self) -> bool:
-        """Whether a check follows the wave: it tolerates some failures, or bakes before the next wave."""
-        tolerates = self.failure_tolerance_percent is not None or bool(self.failure_tolerance_count)
-        return tolerates or self.bake_time_seconds > 0
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict."""
@@ -112,6 +125,7 @@ class EnvironmentPlan:
     :param waves: the targets grouped into waves, deployed in this order.
     :param selectors: accounts selected from AWS Organizations at run time.
     :param execution: who executes approved change sets: ``orchestrator`` or ``account-owner``.
+    :param rollback: what happens to a target whose smoke tests fail.
     """
 
     name: str
@@ -120,55 +134,12 @@ class EnvironmentPlan:
     waves: tuple[WavePlan, ...] = ()
     selectors: tuple[AccountSelector, ...] = ()
     execution: Literal["orchestrator", "account-owner"] = "orchestrator"
+    rollback: RollbackRules = RollbackRules()
 
     @property
     def catalog(self) -> TargetCatalog:
         """Every target of the environment by label, selected accounts included."""
         return TargetCatalog(self.name, self.targets, self.selectors)
-
-
-@dataclass(frozen=True)
-class SmokeCheck:
-    """A check run against each deployed stack.
-
-    :param name: check name.
-    :param kind: ``lambda``.
-    :param function_output: stack output holding the function name or ARN.
-    :param payload_json: the request, compact JSON with sorted keys.
-    :param expect: answer field → expected value, sorted by field; text may hold ``{environment}``,
-        ``{account_id}``, ``{region}``, ``{version}``.
-    :param outputs: stack outputs that must exist.
-    """
-
-    name: str
-    kind: str
-    function_output: str
-    payload_json: str
-    expect: tuple[tuple[str, ExpectValue], ...]
-    outputs: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-safe dict."""
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "function_output": self.function_output,
-            "payload_json": self.payload_json,
-            "expect": dict(self.expect),
-            "outputs": list(self.outputs),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> SmokeCheck:
-        """The inverse of :meth:`to_dict`."""
-        return cls(
-            name=data["name"],
-            kind=data["kind"],
-            function_output=data["function_output"],
-            payload_json=data["payload_json"],
-            expect=tuple(sorted(data["expect"].items())),
-            outputs=tuple(data["outputs"]),
-        )
 
 
 @dataclass(frozen=True)
@@ -199,7 +170,7 @@ class ReleasePlan:
     :param aws_conn_id: Airflow connection of the orchestrator's AWS identity.
     :param capabilities: CloudFormation capabilities, sorted.
     :param environments: environments in deploy order.
-    :param smoke_checks: checks run after each target is deployed, in manifest order.
+    :param smoke_checks: checks run after each target is deployed, in manifest order (one class per kind).
     :param refresh: the scheduled refresh, if any.
     :param organizations: the role that selects accounts from AWS Organizations, if an environment does.
     """

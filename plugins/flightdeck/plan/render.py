@@ -5,7 +5,17 @@ from __future__ import annotations
 import json
 
 from flightdeck.plan.document import environment_tasks
-from flightdeck.plan.models import Approval, EnvironmentPlan, ReleasePlan, SmokeCheck, WavePlan
+from flightdeck.plan.models import (
+    Approval,
+    EnvironmentPlan,
+    ExpectationsCheck,
+    HttpCheck,
+    LambdaCheck,
+    ReleasePlan,
+    RollbackRules,
+    SmokeCheck,
+    WavePlan,
+)
 from flightdeck.plan.target import AccountSelector, ParameterSource, Target
 
 _UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
@@ -59,6 +69,7 @@ def _environment(environment: EnvironmentPlan, number: str) -> list[str]:
     ]
     if environment.approval.required:
         lines.append(f"  approval rules: {_approval_rules(environment.approval)}")
+    lines.append(f"  on a failed smoke test: {_rollback(environment.rollback)}")
     by_label = {target.label: target for target in environment.targets}
     waves = environment.waves or (WavePlan("all", tuple(by_label)),)  # a plan built by hand may have none
     for index, wave in enumerate(waves, start=1):
@@ -91,6 +102,13 @@ def _approval_rules(approval: Approval) -> str:
     }[approval.auto_approve]
     timeout = f"a timeout means {approval.on_timeout}" if approval.timeout_seconds else "waits for an answer"
     return f"{automatic}; {timeout}"
+
+
+def _rollback(rules: RollbackRules) -> str:
+    if not rules.on_smoke_failure:
+        return "the target is left as deployed (no rollback)"
+    created = "deleted" if rules.delete_created_stacks else "kept"
+    return f"roll the target back; a stack this release created is {created}"
 
 
 def _pace(wave: WavePlan) -> str:
@@ -150,10 +168,46 @@ def _parameter_value(parameter: ParameterSource) -> str:
 
 
 def _smoke_check(check: SmokeCheck) -> list[str]:
-    lines = [
-        f"  {check.name} ({check.kind}): invoke output {check.function_output} with {check.payload_json}",
-    ]
-    lines += [f"    expect {key} == {json.dumps(value)}" for key, value in check.expect]
+    if isinstance(check, HttpCheck):
+        lines = _http_check(check)
+    elif isinstance(check, ExpectationsCheck):
+        lines = _expectations_check(check)
+    elif isinstance(check, LambdaCheck):
+        lines = [f"  {check.name} (lambda): invoke output {check.function_output} with {check.payload_json}"]
+        lines += [f"    expect {key} == {json.dumps(value)}" for key, value in check.expect]
+    else:  # pragma: no cover - every kind is rendered above
+        lines = [f"  {check.name} ({check.kind})"]
     if check.outputs:
         lines.append(f"    outputs must exist: {', '.join(check.outputs)}")
     return lines
+
+
+def _http_check(check: HttpCheck) -> list[str]:
+    path = f" + {check.path}" if check.path else ""
+    lines = [f"  {check.name} (http): {check.method} output {check.url_output}{path}, timeout {_ms(check.timeout_ms)}"]
+    if check.body_json:
+        lines.append(f"    body {check.body_json}")
+    lines.append(f"    expect status {check.expect_status}")
+    lines += [f"    expect {path} == {json.dumps(value)}" for path, value in check.expect_json]
+    if check.max_latency_ms is not None:
+        lines.append(f"    expect an answer within {_ms(check.max_latency_ms)}")
+    return lines
+
+
+def _expectations_check(check: ExpectationsCheck) -> list[str]:
+    suite = json.loads(check.suite_json)
+    expectations = suite["expectations"]
+    rows = f"the rows are the list at {check.records}" if check.records else "the whole answer is one row"
+    lines = [
+        f"  {check.name} (expectations): suite {suite['name']} ({check.suite}), {len(expectations)} expectations",
+        f"    invoke output {check.function_output} with {check.payload_json}; {rows}",
+    ]
+    for expectation in expectations:
+        column = expectation["kwargs"].get("column")
+        lines.append(f"    {expectation['type']}" + (f" ({column})" if column else ""))
+    return lines
+
+
+def _ms(milliseconds: int) -> str:
+    """``2000`` → ``2s``, ``1500`` → ``1500ms``."""
+    return format_duration(milliseconds // 1000) if milliseconds % 1000 == 0 else f"{milliseconds}ms"

@@ -41,7 +41,12 @@ def test_new_stack_review_flags_its_iam_role(hello: HelloTarget) -> None:
         ("Add", "Function"),
         ("Add", "FunctionRole"),
     }
-    assert [(flag.kind, flag.logical_id) for flag in review.summary.flags] == [(FlagKind.IAM_BROADENED, "FunctionRole")]
+    # The function's role, and the public URL's two permissions: each widens who may do what.
+    assert sorted((flag.kind, flag.logical_id) for flag in review.summary.flags) == [
+        (FlagKind.IAM_BROADENED, "FunctionRole"),
+        (FlagKind.IAM_BROADENED, "FunctionUrlInvokePermission"),
+        (FlagKind.IAM_BROADENED, "FunctionUrlPermission"),
+    ]
     assert review.summary.needs_person
 
 

@@ -44,11 +44,14 @@ def test_create_and_execute(hello: HelloTarget) -> None:
         ("Add", "FunctionRole", "AWS::IAM::Role"),
         ("Add", "Function", "AWS::Lambda::Function"),
         ("Add", "DeployedVersionParameter", "AWS::SSM::Parameter"),
+        ("Add", "FunctionUrl", "AWS::Lambda::Url"),
+        ("Add", "FunctionUrlPermission", "AWS::Lambda::Permission"),
+        ("Add", "FunctionUrlInvokePermission", "AWS::Lambda::Permission"),
     }
 
     stack = execute_change_set(hello.session, stack_name="hello-dev", change_set_id=change_set.id)
     assert stack.status == "CREATE_COMPLETE"
-    assert set(stack.outputs) == {"FunctionName", "FunctionArn", "ApiMessage"}
+    assert set(stack.outputs) == {"FunctionName", "FunctionArn", "ApiMessage", "ApiUrl"}
     assert stack.outputs["ApiMessage"] == f"{GREETING} from dev"
     assert stack.outputs["FunctionArn"].endswith(f":function:{stack.outputs['FunctionName']}")
     assert stack.tags == {"flightdeck:application": "hello", "flightdeck:version": "1.0.0"}

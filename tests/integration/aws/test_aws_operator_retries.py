@@ -1,4 +1,5 @@
-"""The per-target operators against the local AWS: they defer while CloudFormation works, and are safe to retry.
+"""The per-target operators against the local AWS: they defer while CloudFormation works, are safe to retry, and
+roll a target back when its smoke test fails.
 
 Each operator runs as a worker would run it (``execute``, then the resume method with the trigger's event), with a
 small fake task instance for XComs. The emulator's fault injection makes change sets and stack operations take
@@ -17,11 +18,14 @@ import pytest
 from airflow.sdk.exceptions import TaskDeferred
 from aws_helpers import API_TOKEN, GREETING, HelloTarget
 
+from flightdeck.errors import FlightdeckError
 from flightdeck.localaws.faults_client import fault_stats, latency, set_faults
 from flightdeck.manifest import load_manifest
 from flightdeck.operators.change_set import CreateChangeSetOperator
 from flightdeck.operators.execute import ExecuteChangeSetOperator
 from flightdeck.operators.package import PackageOperator
+from flightdeck.operators.rollback import ROLLBACK_KEY
+from flightdeck.operators.smoke import SmokeTestOperator
 from flightdeck.plan import build_plan
 from flightdeck.triggers import ChangeSetReadyTrigger, StackOperationTrigger
 
@@ -43,9 +47,13 @@ class _Ti:
 
     def __init__(self) -> None:
         self.xcoms: dict[tuple[str, int], Any] = {}
+        self.pushed: dict[str, Any] = {}
 
     def xcom_pull(self, task_ids: str, map_indexes: int = -1, key: str = "return_value", **_: Any) -> Any:
         return self.xcoms.get((task_ids, map_indexes)) if key == "return_value" else None
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.pushed[key] = value
 
     def get_task_states(self, **_: Any) -> dict[str, Any]:
         return {}
@@ -164,3 +172,69 @@ def test_slow_operations_defer_with_identifiers_only_and_resume(local_aws: str, 
     result = execute.operation_finished(context, event, **(running_again.kwargs or {}))
     assert result["status"] == "CREATE_COMPLETE"
     assert "FunctionName" in result["outputs"]
+
+
+def _release(
+    context: dict[str, Any], version: str, operators: tuple[Any, ...]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Package, create, approve and execute ``version`` in this run; the change set and execute XComs."""
+    package, create, execute, _ = operators
+    ti = context["ti"]
+    context["params"]["version"] = version
+    context["run_id"] = ti.run_id = f"manual__{version}"
+    ti.xcoms[(PACKAGE, 0)] = package.execute(context)
+    change_set = create.execute(context)
+    ti.xcoms[(CHANGE_SET, 0)] = change_set
+    _approve(context, change_set)
+    return change_set, execute.execute(context)
+
+
+def _with_smoke() -> tuple[Any, ...]:
+    plan = build_plan(load_manifest(MANIFEST))
+    dev = next(environment for environment in plan.environments if environment.name == "dev")
+    smoke = SmokeTestOperator(
+        task_id="dev.deploy.smoke_test",
+        target_label=LABEL,
+        targets=dev.catalog,
+        aws_conn_id=None,
+        checks=plan.smoke_checks,
+        change_set_task_id=CHANGE_SET,
+        execute_task_id="dev.deploy.execute_change_set",
+        application="hello",
+        package_task_id=PACKAGE,
+        capabilities=list(plan.capabilities),
+        rollback_rules=dev.rollback,
+        poll_seconds=0.2,
+    )
+    return (*_operators(), smoke)
+
+
+def test_a_failed_smoke_test_rolls_back_to_the_last_verified_release(
+    local_aws: str, context: dict[str, Any], hello: HelloTarget
+) -> None:
+    operators = _with_smoke()
+    smoke = operators[-1]
+    _release(context, "1.0.0", operators)
+    assert all(result["passed"] for result in smoke.execute(context))  # verified: recorded
+
+    # 2.0.0 reads a greeting someone blanked in Parameter Store: the function answers, but not as it should.
+    ssm = hello.session.client("ssm")
+    ssm.put_parameter(Name="/flightdeck/hello/greeting", Value=" ", Type="String", Overwrite=True)
+    _release(context, "2.0.0", operators)
+    with pytest.raises(FlightdeckError) as info:
+        smoke.execute(context)
+    message = str(info.value)
+    assert message.startswith("Smoke test failed: 1 of 3 checks")
+    assert "greeting-data: expect_column_values_to_match_regex" in message
+    assert (
+        "Rollback: rolled back to 1.0.0 (deployed by run manual__1.0.0) and verified: 3 smoke check(s) passed"
+        in message
+    )
+    assert context["ti"].pushed[ROLLBACK_KEY]["verified"] is True
+
+    # The stack runs 1.0.0 again, with the greeting read at the version 1.0.0 read.
+    stack = hello.session.client("cloudformation").describe_stacks(StackName="hello-dev")["Stacks"][0]
+    tags = {tag["Key"]: tag["Value"] for tag in stack["Tags"]}
+    assert tags["flightdeck:version"] == "1.0.0"
+    parameters = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
+    assert (parameters["AppVersion"], parameters["Greeting"]) == ("1.0.0", GREETING)

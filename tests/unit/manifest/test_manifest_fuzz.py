@@ -56,6 +56,11 @@ MEANINGFUL = st.sampled_from(
         "prod",
         "approve",
         "benign",
+        "http",
+        "expectations",
+        "500ms",
+        "data.items[0].id",
+        "../apps/hello/expectations/greeting.json",
     ]
 )
 SCALARS = st.one_of(
@@ -87,8 +92,10 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Path, str]
     bases = []
     for index, (folder, manifest) in enumerate(BASES):
         copy = tmp_path_factory.mktemp(f"base{index}")
-        for name in ("manifests", "apps/hello/template.yaml"):
+        for name in ("manifests", "apps/hello/template.yaml", "apps/hello/expectations"):
             source = folder / name
+            if not source.exists():
+                continue
             if source.is_dir():
                 shutil.copytree(source, copy / name)
             else:

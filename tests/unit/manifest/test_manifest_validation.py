@@ -205,9 +205,9 @@ smoke_tests:
 
 
 def test_unknown_smoke_test_type_points_at_type(issue_of: IssueOf) -> None:
-    issue = issue_of(BASE + SMOKE.replace("type: lambda", "type: http"))
+    issue = issue_of(BASE + SMOKE.replace("type: lambda", "type: grpc"))
     assert (issue.line, issue.column, issue.field) == (19, 11, "smoke_tests[0].type")
-    assert "unknown type 'http'; supported: 'lambda'" in issue.message
+    assert "unknown type 'grpc'; supported: 'lambda', 'http', 'expectations'" in issue.message
 
 
 def test_unknown_key_in_a_smoke_test(issue_of: IssueOf) -> None:

@@ -12,7 +12,7 @@ import yaml
 
 from flightdeck.errors import PlanError
 from flightdeck.manifest import Manifest, load_manifest
-from flightdeck.plan import Approval, ParameterSource, SmokeCheck, Target, build_plan, describe
+from flightdeck.plan import Approval, LambdaCheck, ParameterSource, Target, build_plan, describe
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 HELLO_MANIFEST = FIXTURES / "manifests" / "hello.yaml"
@@ -101,9 +101,8 @@ def test_approvals_of_the_example() -> None:
 def test_smoke_checks_of_the_example() -> None:
     plan = build_plan(load_manifest(HELLO_MANIFEST))
     assert plan.smoke_checks == (
-        SmokeCheck(
+        LambdaCheck(
             name="says-hello",
-            kind="lambda",
             function_output="FunctionName",
             payload_json='{"name":"flightdeck"}',
             expect=(("status", "ok"), ("version", "{version}")),

@@ -48,7 +48,8 @@ def test_document_shape(document: dict) -> None:
         {"schedule": "0 3 * * *", "environments": ["dev", "prod"]},
     )
     prod = document["environments"][1]
-    assert list(prod) == ["name", "approval", "execution", "waves", "targets", "selectors", "tasks"]
+    assert list(prod) == ["name", "approval", "execution", "rollback", "waves", "targets", "selectors", "tasks"]
+    assert prod["rollback"] == {"on_smoke_failure": True, "delete_created_stacks": False}
     assert prod["waves"][1] == {
         "name": "rest",
         "labels": ["prod/333333333333/us-east-1", "prod/444444444444/eu-west-1"],
@@ -96,6 +97,7 @@ def test_every_wave_has_a_gate_even_without_required_approval() -> None:
         "dev.approve",
         "dev.deploy.execute_change_set[dev/111111111111/eu-west-1]",
         "dev.deploy.smoke_test[dev/111111111111/eu-west-1]",
+        "dev.wave_check",
     )
 
 
@@ -107,6 +109,7 @@ def test_per_target_gates_sit_in_the_deploy_group() -> None:
         "dev.deploy.approve[dev/111111111111/eu-west-1]",
         "dev.deploy.execute_change_set[dev/111111111111/eu-west-1]",
         "dev.deploy.smoke_test[dev/111111111111/eu-west-1]",
+        "dev.wave_check",
     )
 
 

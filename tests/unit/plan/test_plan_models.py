@@ -7,7 +7,16 @@ import json
 
 import pytest
 
-from flightdeck.plan import Approval, EnvironmentPlan, ParameterSource, ReleasePlan, SmokeCheck, Target, WavePlan
+from flightdeck.plan import (
+    Approval,
+    EnvironmentPlan,
+    LambdaCheck,
+    ParameterSource,
+    ReleasePlan,
+    SmokeCheck,
+    Target,
+    WavePlan,
+)
 
 
 def make_target(region: str = "eu-west-1") -> Target:
@@ -99,36 +108,22 @@ def test_wave_and_approval_defaults_and_dicts() -> None:
     assert EnvironmentPlan("dev", approval, ()).waves == ()
 
 
-@pytest.mark.parametrize(
-    ("wave", "needs_check"),
-    [
-        (WavePlan("w", ()), False),
-        (WavePlan("w", (), max_concurrent=3), False),
-        (WavePlan("w", (), failure_tolerance_count=1), True),
-        (WavePlan("w", (), failure_tolerance_count=None, failure_tolerance_percent=0), True),
-        (WavePlan("w", (), bake_time_seconds=60), True),
-    ],
-)
-def test_wave_needs_a_check_when_it_tolerates_or_bakes(wave: WavePlan, needs_check: bool) -> None:
-    assert wave.needs_check is needs_check
-
-
-def test_smoke_check_round_trips() -> None:
-    check = SmokeCheck(
+def test_lambda_check_round_trips() -> None:
+    check = LambdaCheck(
         name="says-hello",
-        kind="lambda",
         function_output="FunctionName",
         payload_json='{"a":1}',
         expect=(("count", 2), ("enabled", True), ("nothing", None), ("ratio", 0.5), ("status", "{region}")),
         outputs=("FunctionName",),
     )
     data = json.loads(json.dumps(check.to_dict()))
-    assert data["expect"] == {
-        "count": 2,
-        "enabled": True,
-        "nothing": None,
-        "ratio": 0.5,
-        "status": "{region}",
+    assert data == {
+        "name": "says-hello",
+        "kind": "lambda",
+        "function_output": "FunctionName",
+        "payload_json": '{"a":1}',
+        "expect": {"count": 2, "enabled": True, "nothing": None, "ratio": 0.5, "status": "{region}"},
+        "outputs": ["FunctionName"],
     }
     assert SmokeCheck.from_dict(data) == check
 

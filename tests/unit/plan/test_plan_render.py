@@ -62,6 +62,7 @@ def test_tasks_per_environment(text: str) -> None:
         "    prod.deploy.execute_change_set[prod/333333333333/us-east-1]",
         "    prod.deploy.smoke_test[prod/333333333333/eu-west-1]",
         "    prod.deploy.smoke_test[prod/333333333333/us-east-1]",
+        "    prod.wave_check",
     ]
 
 
