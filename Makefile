@@ -38,8 +38,15 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# The end-to-end tests mostly wait on a scheduler: the unit and integration tests run beside them (their report
+# follows the e2e report), so CI takes about as long as the e2e tests alone.
 test: install lint chromium
-	$(PY) -m pytest tests
+	@mkdir -p .flightdeck
+	@$(PY) -m pytest tests/unit tests/integration -p no:cacheprovider > .flightdeck/fast-tests.log 2>&1 & fast=$$!; \
+	  $(PY) -m pytest tests/e2e; e2e=$$?; \
+	  wait $$fast; fast_rc=$$?; \
+	  echo "---- unit and integration tests (ran beside the e2e tests) ----"; cat .flightdeck/fast-tests.log; \
+	  test $$e2e -eq 0 && test $$fast_rc -eq 0
 
 unit: install
 	$(PY) -m pytest tests/unit

@@ -171,7 +171,7 @@ def _apply_changes(
     resource_map.validate_outputs()
     for name in changes["Add"]:
         resource_map[name]  # ResourceMap creates resources on first access
-    pending = list(changes["Modify"])
+    pending = _modified(resource_map, changes)
     first_errors: dict[str, Exception] = {}
     for _ in range(MAX_UPDATE_ATTEMPTS):  # moto retries, for resources that depend on one another
         for name in list(pending):
@@ -184,6 +184,28 @@ def _apply_changes(
         if not pending:
             return
     raise first_errors[pending[0]]
+
+
+def _modified(resource_map: ResourceMap, changes: Changes) -> list[str]:
+    """The changed resources to update, honouring their ``Condition`` as AWS does (moto's diff ignores it).
+
+    One whose condition is false is not updated: removed in the cleanup phase if it exists (the condition turned
+    false), left alone if it never existed. One that never existed and whose condition is true now is created.
+    """
+    pending = []
+    for name in changes["Modify"]:
+        condition = resource_map._resource_json_map[name].get("Condition")
+        exists = resource_map._parsed_resources.get(name) is not None
+        if condition and not resource_map.lazy_condition_map[condition]:
+            if exists:
+                changes["Remove"].append(name)
+            continue
+        if not exists:
+            resource_map._parsed_resources.pop(name, None)
+            resource_map[name]  # created on first access
+            continue
+        pending.append(name)
+    return pending
 
 
 def _update_resource(resource_map: ResourceMap, name: str, resource_json: dict[str, Any]) -> Any:

@@ -22,6 +22,7 @@ FIXES: dict[str, tuple[str, ...]] = {
     ),
     "moto.awslambda.models": ("lambda_code", "lambda_runtime"),
     "moto.core.authorization": ("iam_enforcement",),
+    "moto.iam.models": ("iam_role_updates",),
     "moto.organizations.models": ("org_accounts",),
     # Last: its CloudFormation wrappers go round the fixed operations (registered above, so applied first).
     # lambda_urls defines its CloudFormation model here, before moto first lists the models.
