@@ -20,7 +20,7 @@ from flightdeck.errors import DeploymentError, FlightdeckError
 from flightdeck.operators.base import TargetOperator, fail_fast, trigger_failure
 from flightdeck.operators.change_set import release_tags
 from flightdeck.plan import RollbackRules, SmokeCheck
-from flightdeck.smoke import CheckResult, placeholders_for, run_checks
+from flightdeck.smoke import failed_checks, placeholders_for, run_checks
 from flightdeck.triggers import ChangeSetReadyTrigger, StackOperationTrigger
 
 ROLLBACK_KEY = "rollback"  # XCom: what the target was rolled back to, or why it was not
@@ -146,7 +146,7 @@ class SmokeRollback(TargetOperator):
         results = run_checks(
             session, stack.outputs if stack else {}, self.checks, placeholders_for(self.target, release.version)
         )
-        problems = _problems(results)
+        problems = failed_checks(results)
         if problems:
             self._conclude(
                 context, failure, release, f"rolled back to {release.version}, but its smoke tests fail too: {problems}"
@@ -196,7 +196,3 @@ class SmokeRollback(TargetOperator):
         message = f"{failure}. Rollback: {outcome}"
         (self.log.warning if verified else self.log.error)("%s: %s", self.target.label, message)
         raise FlightdeckError(message)
-
-
-def _problems(results: list[CheckResult]) -> str:
-    return "; ".join(f"{r['check']}: {', '.join(r['problems'])}" for r in results if not r["passed"])

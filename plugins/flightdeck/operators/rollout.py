@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from airflow.sdk import Context
 from airflow.sdk.exceptions import AirflowSkipException
 
-from flightdeck.waves import failed_targets, stop_starting
+from flightdeck.waves import DONE_STATES, WaveOutcome, failed_targets, stop_starting, wave_outcome
 
 # XCom key a target's task pushes when it did not start because the wave had failed already.
 NEVER_STARTED = "never_started"
@@ -58,6 +58,19 @@ def stop_if_wave_failed(context: Context, rules: WaveRules | None, label: str, s
     )
     ti.xcom_push(key=NEVER_STARTED, value=reason)
     raise AirflowSkipException(reason)
+
+
+def outcome_now(
+    context: Context, states: Mapping[str, str | None], task_ids: Sequence[str], labels: Sequence[str]
+) -> WaveOutcome:
+    """The wave's outcome from its tasks' states, telling targets that never started from skipped ones."""
+    candidates = {
+        index
+        for index in range(len(labels))
+        if all(states.get(f"{task_id}_{index}") in DONE_STATES for task_id in task_ids)
+        and any(states.get(f"{task_id}_{index}") == "skipped" for task_id in task_ids)
+    }
+    return wave_outcome(states, task_ids, labels, never_started=never_started(context, task_ids, candidates))
 
 
 def never_started(context: Context, task_ids: Sequence[str], candidates: Iterable[int]) -> set[int]:

@@ -16,7 +16,7 @@ from flightdeck.operators.base import fail_fast
 from flightdeck.operators.rollback import SmokeRollback
 from flightdeck.operators.rollout import NEVER_STARTED
 from flightdeck.plan import RollbackRules, SmokeCheck
-from flightdeck.smoke import CheckResult, placeholders_for, run_checks, summary
+from flightdeck.smoke import CheckResult, failed_checks, placeholders_for, run_checks, summary
 
 RESULTS_KEY = "smoke_results"  # XCom of every result, pushed before the task passes or fails
 
@@ -99,7 +99,7 @@ class SmokeTestOperator(SmokeRollback):
                 account=target.account_id,
                 region=target.region,
                 stack=target.stack_name,
-                reason="; ".join(f"{result['check']}: {', '.join(result['problems'])}" for result in failed),
+                reason=failed_checks(results),
             )
             self.roll_back(context, session, change_set, failure)  # raises, after the rollback if there is one
         self._record(context, session, change_set)

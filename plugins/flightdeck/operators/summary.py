@@ -10,8 +10,7 @@ from airflow.sdk import BaseOperator, Context
 
 from flightdeck.errors import FlightdeckError
 from flightdeck.operators.base import fail_fast
-from flightdeck.operators.rollout import never_started
-from flightdeck.waves import DONE_STATES, WaveOutcome, wave_outcome
+from flightdeck.operators.rollout import outcome_now
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ class ReleaseSummaryOperator(BaseOperator):
         report: list[dict[str, Any]] = []
         for wave in self.waves:
             labels = list(self.selected_labels.get(wave.environment) or []) if wave.selected else list(wave.labels)
-            outcome = self._outcome(context, wave, labels, states)
+            outcome = outcome_now(context, states, wave.task_ids, labels)
             self.log.info("%s/%s: %s", wave.environment, wave.wave, outcome.summary())
             report.append(
                 {
@@ -83,15 +82,3 @@ class ReleaseSummaryOperator(BaseOperator):
         succeeded = sum(len(wave["succeeded"]) for wave in report)
         self.log.info("Release complete: %d target(s) succeeded", succeeded)
         return {"waves": report}
-
-    def _outcome(
-        self, context: Context, wave: WaveTasks, labels: list[str], states: Mapping[str, str | None]
-    ) -> WaveOutcome:
-        candidates = {
-            index
-            for index in range(len(labels))
-            if all(states.get(f"{task_id}_{index}") in DONE_STATES for task_id in wave.task_ids)
-            and any(states.get(f"{task_id}_{index}") == "skipped" for task_id in wave.task_ids)
-        }
-        marked = never_started(context, wave.task_ids, candidates)
-        return wave_outcome(states, wave.task_ids, labels, never_started=marked)

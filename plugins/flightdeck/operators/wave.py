@@ -11,8 +11,8 @@ from airflow.sdk import BaseOperator, Context, timezone
 
 from flightdeck.errors import FlightdeckError
 from flightdeck.operators.base import fail_fast
-from flightdeck.operators.rollout import never_started
-from flightdeck.waves import tolerance_exceeded, wave_outcome
+from flightdeck.operators.rollout import outcome_now
+from flightdeck.waves import tolerance_exceeded
 
 
 class WaveCheckOperator(BaseOperator):
@@ -61,15 +61,7 @@ class WaveCheckOperator(BaseOperator):
     def execute(self, context: Context) -> None:
         ti = context["ti"]
         states = ti.get_task_states(dag_id=ti.dag_id, task_ids=self.wave_task_ids, run_ids=[ti.run_id])
-        states = states.get(ti.run_id, {})
-        skipped = {
-            index
-            for index in range(len(self.labels))
-            for task_id in self.wave_task_ids
-            if states.get(f"{task_id}_{index}") == "skipped"
-        }
-        marked = never_started(context, self.wave_task_ids, skipped)
-        outcome = wave_outcome(states, self.wave_task_ids, self.labels, never_started=marked)
+        outcome = outcome_now(context, states.get(ti.run_id, {}), self.wave_task_ids, self.labels)
         self.log.info("Wave %s: %s", self.wave, outcome.summary())
         if tolerance_exceeded(outcome, self.failure_tolerance_count, self.failure_tolerance_percent):
             raise FlightdeckError(f"Wave {self.wave} failed beyond its tolerance: {outcome.summary()}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flightdeck.smoke.results import CheckResult, check_result, summary
+from flightdeck.smoke.results import CheckResult, check_result, failed_checks, summary
 from flightdeck.smoke.runner import placeholders_for, run_check, run_checks
 
-__all__ = ["CheckResult", "check_result", "placeholders_for", "run_check", "run_checks", "summary"]
+__all__ = ["CheckResult", "check_result", "failed_checks", "placeholders_for", "run_check", "run_checks", "summary"]

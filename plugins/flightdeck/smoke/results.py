@@ -46,6 +46,11 @@ def summary(result: CheckResult) -> str:
     return f"{outcome} ({measured})" if measured else outcome
 
 
+def failed_checks(results: Sequence[CheckResult]) -> str:
+    """Each failed check with its problems, in one line: ``name: problem, problem; name: problem``."""
+    return "; ".join(f"{r['check']}: {', '.join(r['problems'])}" for r in results if not r["passed"])
+
+
 def _measured(details: Mapping[str, Any]) -> str:
     parts = []
     if "status_code" in details:
