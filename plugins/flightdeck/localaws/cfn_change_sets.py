@@ -166,6 +166,8 @@ def execute_change_set(self: CloudFormationBackend, change_set_name: str, stack_
     stack = self.stacks.get(change_set.stack_id)
     if stack is None:
         raise ValidationError(change_set.stack_name, message=f"Stack [{change_set.stack_name}] does not exist")
+    if change_set.change_set_type == "UPDATE":  # made before the stack failed (e.g. UPDATE_ROLLBACK_FAILED)
+        check_updatable(stack)
     change_set.execution_status = "EXECUTE_IN_PROGRESS"
     succeeded = _execute(self, stack, change_set)
     change_set.execution_status = "EXECUTE_COMPLETE" if succeeded else "EXECUTE_FAILED"

@@ -18,7 +18,7 @@ class ResourceFailure(Exception):
 
     :param logical_id: the resource's logical id in the template.
     :param resource_type: its ``Type``.
-    :param action: ``CREATE`` or ``UPDATE``.
+    :param action: ``CREATE``, ``UPDATE`` or (rolling an update back) ``DELETE``.
     :param cause: the error moto (or a fix) raised.
     """
 
@@ -81,6 +81,13 @@ def tracking(stack: Stack) -> Iterator[Deployment]:
 def stack_event(stack: Stack, status: str, reason: str | None = None) -> None:
     """Add a stack-level event."""
     stack._add_stack_event(status, resource_status_reason=reason)
+
+
+def set_status(stack: Stack, status: str, reason: str | None = None) -> None:
+    """Set the stack's status and reason, and add the stack-level event."""
+    stack.status = status
+    stack.status_reason = reason
+    stack_event(stack, status, reason)
 
 
 def resource_event(

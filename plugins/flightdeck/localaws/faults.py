@@ -1,13 +1,12 @@
-"""Fault injection: throttling, latency and slow CloudFormation operations, set over HTTP at ``/_flightdeck/faults``.
+"""Fault injection: the configuration set over HTTP at ``/_flightdeck/faults``, and throttling and latency rules.
 
 Rules act in ``BaseResponse.call_action``, the step every query and JSON protocol request (and Lambda's) goes
 through before moto's authorization hook, where the operation is ``<service>:<Action>`` as moto names it
 (``boto3_service_name``, ``_get_action()``: the ``Action`` form field or the ``X-Amz-Target`` header). S3 has its
 own dispatch and is not covered. With no rule set a call costs one global read.
 
-Slow CloudFormation operations change only what ``DescribeStacks``, ``ListStacks``, ``DescribeChangeSet`` and
-``ListChangeSets`` report: moto still completes synchronously, and for the configured seconds afterwards the change
-set or stack is shown (and guarded) as still in progress.
+The ``cloudformation`` section (slow operations, a failing update rollback) is kept here and acted on by
+``faults_cloudformation`` and, for the rollback, ``cfn_update_rollback`` (through ``injected_rollback_failure``).
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from types import ModuleType
 from typing import Any
 
 from moto.core.exceptions import ServiceException
@@ -31,11 +29,10 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from werkzeug.wrappers import Request, Response
 
 from flightdeck.localaws.fixes import on_reset
-from flightdeck.localaws.post_import import when_imported
 
 CONTROL_PATH = "/_flightdeck/faults"
 _RULE_KEYS = {"operation", "throttle_rate", "count", "latency_seconds"}
-_CFN_KEYS = {"change_set_seconds", "stack_operation_seconds"}
+_CFN_KEYS = {"change_set_seconds", "stack_operation_seconds", "rollback_failure"}
 # JSON-protocol throttling codes some services model; botocore's retry handlers treat each as throttling.
 _MODELLED_CODES = ("ThrottlingException", "TooManyRequestsException")
 
@@ -82,11 +79,14 @@ class Faults:
     :param rules: per-operation throttling and latency; every matching rule applies.
     :param change_set_seconds: how long a new change set stays ``CREATE_IN_PROGRESS``.
     :param stack_operation_seconds: how long a stack stays ``*_IN_PROGRESS`` after an operation.
+    :param rollback_failure: while set, the rollback of a failed stack update fails at its first resource, with
+        this reason (``None``: rollbacks run normally).
     """
 
     rules: list[Rule] = field(default_factory=list)
     change_set_seconds: float = 0.0
     stack_operation_seconds: float = 0.0
+    rollback_failure: str | None = None
     stats: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def on_call(self, operation: str) -> tuple[float, bool]:
@@ -118,15 +118,16 @@ class Faults:
         cloudformation = {
             "change_set_seconds": self.change_set_seconds,
             "stack_operation_seconds": self.stack_operation_seconds,
+            "rollback_failure": self.rollback_failure,
         }
         stats = {operation: dict(counters) for operation, counters in self.stats.items()}  # a copy: taken under lock
         return {"rules": rules, "cloudformation": cloudformation, "stats": stats}
 
 
 @dataclass
-class _State:
-    """The configuration in force, and the in-progress windows: id -> monotonic time they end (and, for
-    stacks, the status shown meanwhile)."""
+class State:
+    """The configuration in force, and the in-progress windows of slow CloudFormation operations: id -> monotonic
+    time they end (and, for stacks, the status shown meanwhile)."""
 
     faults: Faults | None = None
     creating: dict[str, float] = field(default_factory=dict)
@@ -134,14 +135,20 @@ class _State:
     busy: dict[str, tuple[float, str]] = field(default_factory=dict)
 
 
-_lock = threading.Lock()
-_state = _State()
+lock = threading.Lock()
+state = State()
 
 
 def _number(value: Any, name: str, low: float = 0.0, high: float = math.inf) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
         raise ValueError(f"{name} must be a number from {low:g} to {high:g}, not {value!r}")
     return float(value)
+
+
+def _reason(value: Any, name: str) -> str | None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise ValueError(f"{name} must be a non-empty string (the reason) or null, not {value!r}")
+    return value
 
 
 def _keys(document: Any, allowed: set[str], where: str) -> dict[str, Any]:
@@ -180,20 +187,27 @@ def parse_faults(document: Any) -> Faults:
         stack_operation_seconds=_number(
             cfn.get("stack_operation_seconds", 0.0), "cloudformation: stack_operation_seconds"
         ),
+        rollback_failure=_reason(cfn.get("rollback_failure"), "cloudformation: rollback_failure"),
     )
 
 
 def configure(faults: Faults | None) -> None:
     """Replace the configuration (``None`` clears it); counters and in-progress windows start afresh."""
-    with _lock:
-        _state.faults = faults
-        for table in (_state.creating, _state.executing, _state.busy):
+    with lock:
+        state.faults = faults
+        for table in (state.creating, state.executing, state.busy):
             table.clear()
 
 
 def clear() -> None:
     """No faults (``DELETE``, and on every moto reset)."""
     configure(None)
+
+
+def injected_rollback_failure() -> str | None:
+    """The reason a stack update's rollback is to fail with, while ``cloudformation.rollback_failure`` is set."""
+    faults = state.faults
+    return faults.rollback_failure if faults else None
 
 
 def _control(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -212,8 +226,8 @@ def _control(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
     elif request.method != "GET":
         status, answer = 405, {"message": "use GET, POST or DELETE"}
     if answer is None:
-        with _lock:
-            answer = (_state.faults or Faults()).to_json()
+        with lock:
+            answer = (state.faults or Faults()).to_json()
     return Response(json.dumps(answer), status=status, mimetype="application/json")(environ, start_response)
 
 
@@ -239,10 +253,10 @@ def _hook_dispatch(original: Callable[..., Any]) -> Callable[..., Any]:
 
 def _hook_call_action(original: Callable[[BaseResponse], Any]) -> Callable[[BaseResponse], Any]:
     def call_action(self: BaseResponse) -> Any:
-        faults = _state.faults
+        faults = state.faults
         if faults is None or not faults.rules:
             return original(self)
-        with _lock:
+        with lock:
             delay, throttled = faults.on_call(f"{self.boto3_service_name}:{self._get_action() or ''}")
         if delay:
             time.sleep(delay)
@@ -255,147 +269,8 @@ def _hook_call_action(original: Callable[[BaseResponse], Any]) -> Callable[[Base
     return call_action
 
 
-def _pending(table: dict[str, Any], key: str) -> Any:
-    """The window of ``key`` while it lasts (expired ones are dropped)."""
-    if not table:  # no slow operations configured: no lock taken
-        return None
-    with _lock:
-        entry = table.get(key)
-        if entry is not None and (entry if isinstance(entry, float) else entry[0]) <= time.monotonic():
-            del table[key]
-            entry = None
-    return entry
-
-
-def _start(table: dict[str, Any], key: str, seconds: float, status: str | None = None) -> None:
-    if seconds > 0:
-        until = time.monotonic() + seconds
-        with _lock:
-            table[key] = until if status is None else (until, status)
-
-
-def _view(model: Any, **shown: Any) -> Any:
-    """A shallow copy of a moto model showing other values (made without ``__new__``: moto tracks instances)."""
-    copy = object.__new__(type(model))
-    copy.__dict__.update(model.__dict__, **shown)
-    return copy
-
-
-def _stack_view(stack: Any) -> Any:
-    busy = _pending(_state.busy, stack.stack_id) if stack.status != "DELETE_COMPLETE" else None
-    return _view(stack, status=busy[1], status_reason="User Initiated") if busy else stack
-
-
-def _change_set_view(change_set: Any) -> Any:
-    if _pending(_state.creating, change_set.change_set_id):
-        return _view(
-            change_set, status="CREATE_IN_PROGRESS", execution_status="UNAVAILABLE", status_reason=None, changes=[]
-        )
-    if _pending(_state.executing, change_set.change_set_id):
-        return _view(change_set, execution_status="EXECUTE_IN_PROGRESS")
-    return change_set
-
-
-_CFN_OPERATIONS = (
-    "create_stack",
-    "update_stack",
-    "create_change_set",
-    "execute_change_set",
-    "describe_stacks",
-    "list_stacks",
-    "describe_change_set",
-    "list_change_sets",
-)
-
-
-def _patch_cloudformation(module: ModuleType) -> None:
-    """Wrap the (already fixed) backend operations: in-progress windows shown and guarded as AWS does."""
-    from moto.cloudformation.exceptions import ValidationError
-
-    from flightdeck.localaws.cfn_change_sets import InvalidChangeSetStatus, find_change_set
-
-    backend = module.CloudFormationBackend
-    if getattr(backend.describe_stacks, "_flightdeck_faults", False):
-        return
-    originals = {name: getattr(backend, name) for name in _CFN_OPERATIONS}
-
-    def seconds(name: str) -> float:
-        faults = _state.faults
-        return getattr(faults, name) if faults else 0.0
-
-    def refuse_if_busy(stack: Any | None) -> None:
-        if stack is not None and (busy := _pending(_state.busy, stack.stack_id)):
-            raise ValidationError(message=f"Stack:{stack.stack_id} is in {busy[1]} state and can not be updated.")
-
-    def live_stack(self: Any, name: str) -> Any | None:
-        return self.stacks.get(name) or next((s for s in list(self.stacks.values()) if s.name == name), None)
-
-    def create_stack(self: Any, **kwargs: Any) -> Any:
-        stack = originals["create_stack"](self, **kwargs)
-        _start(_state.busy, stack.stack_id, seconds("stack_operation_seconds"), "CREATE_IN_PROGRESS")
-        return stack
-
-    def update_stack(self: Any, **kwargs: Any) -> Any:
-        refuse_if_busy(live_stack(self, kwargs["name"]))
-        stack = originals["update_stack"](self, **kwargs)
-        _start(_state.busy, stack.stack_id, seconds("stack_operation_seconds"), "UPDATE_IN_PROGRESS")
-        return stack
-
-    def create_change_set(self: Any, **kwargs: Any) -> tuple[str, str]:
-        if kwargs.get("change_set_type") != "CREATE":
-            refuse_if_busy(live_stack(self, kwargs["stack_name"]))
-        change_set_id, stack_id = originals["create_change_set"](self, **kwargs)
-        _start(_state.creating, change_set_id, seconds("change_set_seconds"))
-        return change_set_id, stack_id
-
-    def execute_change_set(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
-        change_set = find_change_set(self, change_set_name, stack_name)
-        if _pending(_state.creating, change_set.change_set_id):
-            state = "status of [CREATE_IN_PROGRESS]"
-        elif _pending(_state.executing, change_set.change_set_id):
-            state = "execution status of [EXECUTE_IN_PROGRESS]"
-        else:
-            state = ""
-        if state:
-            raise InvalidChangeSetStatus(
-                f"ChangeSet [{change_set.change_set_id}] cannot be executed in its current {state}"
-            )
-        refuse_if_busy(self.stacks.get(change_set.stack_id))
-        originals["execute_change_set"](self, change_set_name, stack_name)
-        status = "CREATE_IN_PROGRESS" if change_set.change_set_type == "CREATE" else "UPDATE_IN_PROGRESS"
-        _start(_state.busy, change_set.stack_id, seconds("stack_operation_seconds"), status)
-        _start(_state.executing, change_set.change_set_id, seconds("stack_operation_seconds"))
-
-    def describe_stacks(self: Any, name_or_stack_id: str) -> list[Any]:
-        return [_stack_view(s) for s in originals["describe_stacks"](self, name_or_stack_id)]
-
-    def list_stacks(self: Any, status_filter: list[str] | None = None) -> list[Any]:
-        stacks = [_stack_view(s) for s in originals["list_stacks"](self, None)]
-        return [s for s in stacks if not status_filter or s.status in status_filter]
-
-    def describe_change_set(self: Any, change_set_name: str, stack_name: str | None = None) -> Any:
-        return _change_set_view(originals["describe_change_set"](self, change_set_name, stack_name))
-
-    def list_change_sets(self: Any, stack_name: str | None = None) -> list[Any]:
-        return [_change_set_view(cs) for cs in originals["list_change_sets"](self, stack_name)]
-
-    wrappers = (
-        create_stack,
-        update_stack,
-        create_change_set,
-        execute_change_set,
-        describe_stacks,
-        list_stacks,
-        describe_change_set,
-        list_change_sets,
-    )
-    for wrapper in wrappers:
-        wrapper._flightdeck_faults = True  # type: ignore[attr-defined]
-        setattr(backend, wrapper.__name__, wrapper)
-
-
 def apply() -> None:
-    """Serve ``/_flightdeck/faults``, apply rules to every call, and slow CloudFormation down when configured."""
+    """Serve ``/_flightdeck/faults`` and apply its rules to every call."""
     if getattr(BaseResponse.call_action, "_flightdeck", False):
         return
     # moto warns that no service model defines the error: it is AWS's common one, serialized like any other.
@@ -403,5 +278,3 @@ def apply() -> None:
     BaseResponse.call_action = _hook_call_action(BaseResponse.call_action)  # type: ignore[method-assign]
     DomainDispatcherApplication.__call__ = _hook_dispatch(DomainDispatcherApplication.__call__)  # type: ignore[method-assign]
     on_reset(clear)
-    # Registered after the CloudFormation fixes (apply_fixes registered theirs first), so this wraps them.
-    when_imported("moto.cloudformation.models", _patch_cloudformation)

@@ -48,14 +48,21 @@ def set_faults(
     *,
     change_set_seconds: float = 0.0,
     stack_operation_seconds: float = 0.0,
+    rollback_failure: str | None = None,
 ) -> dict[str, Any]:
     """Replace the emulator's faults (counters start from zero); returns the configuration as it took it.
 
     :param rules: ``throttle(...)``/``latency(...)`` rules or their JSON form; every matching rule applies.
     :param change_set_seconds: how long a new change set stays ``CREATE_IN_PROGRESS``.
     :param stack_operation_seconds: how long a stack stays ``*_IN_PROGRESS`` after an operation.
+    :param rollback_failure: while set, the rollback of a failed stack update fails at its first resource with this
+        reason, leaving the stack ``UPDATE_ROLLBACK_FAILED`` (``ContinueUpdateRollback`` fails the same way).
     """
-    cloudformation = {"change_set_seconds": change_set_seconds, "stack_operation_seconds": stack_operation_seconds}
+    cloudformation = {
+        "change_set_seconds": change_set_seconds,
+        "stack_operation_seconds": stack_operation_seconds,
+        "rollback_failure": rollback_failure,
+    }
     return _request(endpoint_url, "POST", {"rules": list(rules), "cloudformation": cloudformation})
 
 
@@ -82,10 +89,15 @@ def faults(
     *,
     change_set_seconds: float = 0.0,
     stack_operation_seconds: float = 0.0,
+    rollback_failure: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """``set_faults`` for the duration of a ``with`` block, then ``clear_faults``."""
     config = set_faults(
-        endpoint_url, rules, change_set_seconds=change_set_seconds, stack_operation_seconds=stack_operation_seconds
+        endpoint_url,
+        rules,
+        change_set_seconds=change_set_seconds,
+        stack_operation_seconds=stack_operation_seconds,
+        rollback_failure=rollback_failure,
     )
     try:
         yield config

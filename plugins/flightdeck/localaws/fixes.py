@@ -17,6 +17,7 @@ FIXES: dict[str, tuple[str, ...]] = {
         "cfn_stacks",
         "cfn_change_sets",
         "cfn_stack_options",
+        "cfn_update_rollback",
         "cfn_change_set_details",
         "dynamic_references",
     ),
@@ -24,9 +25,9 @@ FIXES: dict[str, tuple[str, ...]] = {
     "moto.core.authorization": ("iam_enforcement",),
     "moto.iam.models": ("iam_role_updates",),
     "moto.organizations.models": ("org_accounts",),
-    # Last: its CloudFormation wrappers go round the fixed operations (registered above, so applied first).
+    # Last: faults_cloudformation wraps the fixed CloudFormation operations (registered above, so applied first).
     # lambda_urls defines its CloudFormation model here, before moto first lists the models.
-    "moto.moto_server.werkzeug_app": ("lambda_urls", "faults"),
+    "moto.moto_server.werkzeug_app": ("lambda_urls", "faults", "faults_cloudformation"),
 }
 
 _applied: set[str] = set()  # holds "fixes" once apply_fixes() has run

@@ -214,7 +214,7 @@ def test_reset_and_delete_clear_every_fault(fixed: Emulator, local_aws_server: L
     assert cfn.describe_change_set(StackName="app", ChangeSetName="release-1")["Status"] == "CREATE_COMPLETE"
     assert get_faults(fixed.endpoint_url) == {
         "rules": [],
-        "cloudformation": {"change_set_seconds": 0.0, "stack_operation_seconds": 0.0},
+        "cloudformation": {"change_set_seconds": 0.0, "stack_operation_seconds": 0.0, "rollback_failure": None},
         "stats": {},
     }
 
