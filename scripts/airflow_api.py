@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -91,10 +92,16 @@ class AirflowApi:
 
     def clear(self, dag_id: str, run_id: str, task_id: str, map_index: int, *, downstream: bool = True) -> list:
         """Clear one mapped task instance (and its downstream) of a run so the scheduler runs it again."""
+        return self.clear_tasks(dag_id, run_id, [(task_id, map_index)], downstream=downstream)
+
+    def clear_tasks(
+        self, dag_id: str, run_id: str, tasks: Sequence[tuple[str, int]], *, downstream: bool = True
+    ) -> list:
+        """Clear mapped task instances ``(task id, map index)`` (and their downstream) of a run in one request."""
         body = {
             "dry_run": False,
             "dag_run_id": run_id,
-            "task_ids": [[task_id, map_index]],
+            "task_ids": [[task_id, map_index] for task_id, map_index in tasks],
             "include_downstream": downstream,
             "only_failed": False,
             "reset_dag_runs": True,

@@ -2,41 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+import json
+from collections.abc import Callable, Iterator
 
 import pytest
-import yaml
+from e2e_stacks import serve
 
 from scripts.devstack import ROOT, Stack
-
-# The suite's own manifests (the fault-injection release), served next to the examples of include/manifests.
-E2E_MANIFESTS = Path(__file__).resolve().parent / "manifests"
-
-
-def combined_manifests(directory: Path) -> Path:
-    """``directory`` filled with every example manifest and the suite's own, their file paths made absolute."""
-    for source in [*sorted((ROOT / "include" / "manifests").glob("*.yaml")), *sorted(E2E_MANIFESTS.glob("*.yaml"))]:
-        data = yaml.safe_load(source.read_text())
-        data["template"] = str((source.parent / data["template"]).resolve())
-        for test in data.get("smoke_tests", []):
-            if "suite" in test:
-                test["suite"] = str((source.parent / test["suite"]).resolve())
-        (directory / source.name).write_text(yaml.safe_dump(data, sort_keys=False))
-    return directory
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Every example manifest's DAG, and the suite's own, on a fresh stack; tests release different applications
     or run in order."""
-    manifests = combined_manifests(Path(tmp_path_factory.mktemp("manifests")))
-    stack = Stack(state_dir=Path(tmp_path_factory.mktemp("stack")), manifests_dir=manifests)
-    stack.up()
-    try:
-        yield stack
-    finally:
-        stack.down()
+    yield from serve(tmp_path_factory)
 
 
 @pytest.fixture
@@ -50,3 +29,21 @@ def aws_env(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Stack:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The browser test releases hello again on the shared stack: it runs after every other end-to-end test."""
     items.sort(key=lambda item: item.path.name == "test_browser_approval.py")
+
+
+# Each fault the end-to-end suite recovers from: a JSON line per case (fault, end state, recovery, seconds).
+FAULT_TABLE = ROOT / ".flightdeck" / "fault-recovery.jsonl"
+
+
+@pytest.fixture(scope="session")
+def record_fault() -> Callable[[str, str, str, float], None]:
+    """Record one fault case for the table in docs/rollout.md (appended: two test processes may share the file)."""
+
+    def record(fault: str, end_state: str, recovery: str, seconds: float) -> None:
+        FAULT_TABLE.parent.mkdir(exist_ok=True)
+        row = {"fault": fault, "end_state": end_state, "recovery": recovery, "seconds": round(seconds, 1)}
+        with FAULT_TABLE.open("a") as table:
+            table.write(json.dumps(row) + "\n")
+        print(f"fault recovery: {row}")
+
+    return record

@@ -148,8 +148,14 @@ def test_rejected_release_executes_nothing_in_prod(scenario: Scenario, plan: Rel
     log = manager.task_log(plan.dag_id, outcome.run_id, "prod.canary.approve", -1, 1)
     assert "Release to prod was rejected by approver: its change sets were deleted and nothing was executed." in log
     assert states[("prod.canary.prepare.create_change_set", "prod/333333333333/eu-west-1")] == "success"
-    after_gate = {s for (task, _), s in states.items() if task.startswith(("prod.canary.deploy.", "prod.rest."))}
+    after_gate = {
+        s
+        for (task, _), s in states.items()
+        if task.startswith(("prod.canary.deploy.", "prod.rest.")) and not task.endswith(".wave_check")
+    }
     assert after_gate == {"upstream_failed"}
+    # Each prod wave's check runs whatever happened, and fails: its targets never started.
+    assert states[("prod.canary.wave_check", None)] == states[("prod.rest.wave_check", None)] == "failed"
     # The summary, last, says which targets were deployed and which never started.
     assert states[("release_summary", None)] == "failed"
     summary = manager.task_log(plan.dag_id, outcome.run_id, "release_summary", -1, 1)
@@ -218,8 +224,13 @@ def test_missing_parameters_stop_the_release_before_any_change_set(
         states = _states(failed)
         assert failed.state == "failed"
         assert states[("preflight", None)] == "failed"
-        others = {state for (task, _), state in states.items() if task not in ("preflight", "release_summary")}
+        others = {
+            state
+            for (task, _), state in states.items()
+            if task not in ("preflight", "release_summary") and not task.endswith(".wave_check")
+        }
         assert others == {"upstream_failed"}
+        assert {state for (task, _), state in states.items() if task.endswith(".wave_check")} == {"failed"}
         assert states[("release_summary", None)] == "failed"  # it always runs: every target never started
         log = manager.task_log(plan.dag_id, failed.run_id, "preflight", -1, 1)
         for target in broken:

@@ -195,7 +195,7 @@ def test_waves_run_in_order_with_concurrency_tolerance_and_bake_time(tmp_path: P
     assert dag.task_dict["prod.canary.wave_check"].bake_time_seconds == 5
     assert dag.task_dict["prod.rest.deploy.execute_change_set"].max_active_tis_per_dagrun == 1
     assert dag.task_dict["prod.rest.wave_check"].failure_tolerance_percent == 50
-    assert dag.task_dict["prod.rest.wave_check"].trigger_rule == "all_done_min_one_success"
+    assert dag.task_dict["prod.rest.wave_check"].trigger_rule == "all_done"
 
 
 def test_flightdeck_plan_lists_exactly_the_dags_tasks() -> None:

@@ -12,6 +12,8 @@ from flightdeck.errors import FlightdeckError
 from flightdeck.operators.base import fail_fast
 from flightdeck.operators.rollout import outcome_now
 
+SUMMARY_KEY = "summary"  # XCom: the per-wave report, pushed whether the release succeeded or not
+
 
 @dataclass(frozen=True)
 class WaveTasks:
@@ -71,6 +73,7 @@ class ReleaseSummaryOperator(BaseOperator):
                     "not_started": list(outcome.not_started),
                 }
             )
+        ti.xcom_push(key=SUMMARY_KEY, value=report)  # kept when the run fails too
         failed = [label for wave in report for label in wave["failed"]]
         not_started = [label for wave in report for label in wave["not_started"]]
         if failed or not_started:

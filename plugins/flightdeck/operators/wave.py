@@ -8,6 +8,7 @@ from typing import Any
 
 from airflow.providers.standard.triggers.temporal import DateTimeTrigger
 from airflow.sdk import BaseOperator, Context, timezone
+from airflow.sdk.exceptions import AirflowSkipException
 
 from flightdeck.errors import FlightdeckError
 from flightdeck.operators.base import fail_fast
@@ -16,10 +17,13 @@ from flightdeck.waves import tolerance_exceeded
 
 
 class WaveCheckOperator(BaseOperator):
-    """Runs when every target of a wave is done and one succeeded: fails if too many failed, else bakes.
+    """Runs when every target of a wave is done, whatever their states: fails if too many failed or any never
+    started, else bakes. A failed check leaves the next wave and environment upstream_failed.
 
-    A wave none of whose targets succeeded (rejected, stopped by preflight, all failed) does not get here: the
-    check is upstream_failed and so is everything after it.
+    Its trigger rule is ``all_done``: ``all_done_min_one_success`` skips the task as soon as one upstream task was
+    skipped (a target with nothing to change, or one that never started), and a skipped check would let the next
+    wave start. A wave that never started (an earlier wave, the gate or preflight stopped the release) fails its
+    check too, saying so. In a dry run nothing was deployed: the check is skipped.
 
     :param wave: ``<environment>/<wave>`` for messages.
     :param labels: the wave's target labels, in map-index order (what ``select_accounts`` returned, for a wave
@@ -49,7 +53,7 @@ class WaveCheckOperator(BaseOperator):
         # idempotent: a retry counts the wave again and bakes again.
         kwargs.setdefault("retries", 2)
         kwargs.setdefault("retry_delay", timedelta(seconds=5))
-        super().__init__(trigger_rule="all_done_min_one_success", **kwargs)
+        super().__init__(trigger_rule="all_done", **kwargs)
         self.wave = wave
         self.labels = labels
         self.wave_task_ids = list(task_ids)
@@ -59,10 +63,17 @@ class WaveCheckOperator(BaseOperator):
 
     @fail_fast
     def execute(self, context: Context) -> None:
+        if context["params"].get("dry_run"):
+            raise AirflowSkipException(f"Wave {self.wave}: dry run, nothing was deployed, nothing to check")
         ti = context["ti"]
         states = ti.get_task_states(dag_id=ti.dag_id, task_ids=self.wave_task_ids, run_ids=[ti.run_id])
         outcome = outcome_now(context, states.get(ti.run_id, {}), self.wave_task_ids, self.labels)
         self.log.info("Wave %s: %s", self.wave, outcome.summary())
+        if not outcome.succeeded and not outcome.failed:
+            raise FlightdeckError(
+                f"Wave {self.wave} never started: an earlier step stopped the release (see the first failed task). "
+                f"{outcome.summary()}"
+            )
         if tolerance_exceeded(outcome, self.failure_tolerance_count, self.failure_tolerance_percent):
             raise FlightdeckError(f"Wave {self.wave} failed beyond its tolerance: {outcome.summary()}")
         if self.bake_time_seconds:

@@ -12,7 +12,8 @@ from operator_samples import PROD_LABEL, prod_target
 from flightdeck.errors import DeploymentError, FlightdeckError, TransientError
 from flightdeck.operators.base import PermanentFailure, fail_fast, trigger_failure
 from flightdeck.operators.rollout import NEVER_STARTED, WaveRules, stop_if_wave_failed
-from flightdeck.operators.summary import ReleaseSummaryOperator, WaveTasks
+from flightdeck.operators.summary import SUMMARY_KEY, ReleaseSummaryOperator, WaveTasks
+from flightdeck.operators.wave import WaveCheckOperator
 
 TASKS = ("w.prepare.package", "w.prepare.create_change_set", "w.deploy.execute_change_set", "w.deploy.smoke_test")
 
@@ -171,3 +172,56 @@ def test_summary_names_failed_and_never_started_targets_and_fails_the_run() -> N
         _summary(canary, rest).execute({"ti": ti})
     assert str(info.value).startswith("Release incomplete: 1 target(s) failed, 1 never started.")
     assert "Failed: prod/2/eu-west-1. Never started: prod/3/eu-west-1." in str(info.value)
+    # The report is kept for the failed run too.
+    rest_report = ti.pushed[SUMMARY_KEY][1]
+    assert (rest_report["failed"], rest_report["not_started"]) == (["prod/2/eu-west-1"], ["prod/3/eu-west-1"])
+
+
+def _wave_check(tolerance: int = 0, bake: int = 0) -> WaveCheckOperator:
+    return WaveCheckOperator(
+        task_id="w.wave_check",
+        wave="prod/w",
+        labels=["prod/1/eu-west-1", "prod/2/eu-west-1"],
+        task_ids=TASKS,
+        failure_tolerance_count=tolerance,
+        failure_tolerance_percent=None,
+        bake_time_seconds=bake,
+    )
+
+
+def _context(ti: _Ti, **params: Any) -> dict[str, Any]:
+    return {"ti": ti, "params": {"version": "1.0.0", **params}}
+
+
+def test_the_wave_check_runs_whatever_its_targets_ended_as() -> None:
+    # all_done_min_one_success would skip it as soon as one target was skipped, and let the next wave start.
+    assert _wave_check().trigger_rule == "all_done"
+
+
+def test_a_wave_with_a_target_that_never_started_fails_its_check() -> None:
+    states = {f"{task}_0": "success" for task in TASKS}
+    states.update({f"{TASKS[0]}_1": "success", f"{TASKS[1]}_1": "success"})
+    states.update({f"{TASKS[2]}_1": "skipped", f"{TASKS[3]}_1": "skipped"})
+    ti = _Ti(states, xcoms={(TASKS[2], NEVER_STARTED, 1): "wave failed"})
+    with pytest.raises(PermanentFailure, match=r"failed beyond its tolerance: 1 succeeded, 0 failed, 1 never"):
+        _wave_check(tolerance=1).execute(_context(ti))
+
+
+def test_a_failure_within_tolerance_and_a_target_with_nothing_to_change_pass_the_check() -> None:
+    states = {f"{task}_0": "success" for task in TASKS}
+    states.update({f"{TASKS[0]}_1": "success", f"{TASKS[1]}_1": "success", f"{TASKS[2]}_1": "failed"})
+    states[f"{TASKS[3]}_1"] = "upstream_failed"
+    assert _wave_check(tolerance=1).execute(_context(_Ti(states))) is None
+    nothing_to_change = {**states, f"{TASKS[2]}_1": "skipped", f"{TASKS[3]}_1": "skipped"}
+    assert _wave_check().execute(_context(_Ti(nothing_to_change))) is None
+
+
+def test_a_wave_that_never_started_says_so() -> None:
+    states = {f"{task}_{i}": "upstream_failed" for task in TASKS for i in range(2)}
+    with pytest.raises(PermanentFailure, match=r"Wave prod/w never started: an earlier step stopped the release"):
+        _wave_check(tolerance=1).execute(_context(_Ti(states)))
+
+
+def test_a_dry_run_has_no_wave_to_check() -> None:
+    with pytest.raises(AirflowSkipException, match="dry run"):
+        _wave_check().execute(_context(_Ti({}), dry_run=True))
