@@ -8,11 +8,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from airflow.sdk import DAG, BaseOperator, Param, TaskGroup, XComArg, task_group
+from airflow.sdk import DAG, BaseOperator, Param, TaskGroup, XComArg, get_parsing_context, task_group
 
 from flightdeck import naming
 from flightdeck.errors import FlightdeckError, PlanError
-from flightdeck.manifest import discover_manifests, load_manifest
+from flightdeck.manifest import discover_manifests, load_manifest, manifest_application
 from flightdeck.operators.accounts import SelectAccountsOperator
 from flightdeck.operators.approval import ReleaseGateOperator
 from flightdeck.operators.change_set import CreateChangeSetOperator
@@ -308,8 +308,12 @@ class InvalidManifests(FlightdeckError):
 
 
 def load_release_dags(manifests_dir: Path) -> dict[str, DAG]:
-    """Build a DAG for every valid manifest in ``manifests_dir``; a broken manifest never stops the others."""
-    plans, problems = _plans(manifests_dir)
+    """Build a DAG for every valid manifest in ``manifests_dir``; a broken manifest never stops the others.
+
+    A task's process parses this file again before it runs; Airflow's parsing context then names the task's DAG,
+    and only that DAG's manifest is validated and built (every task would otherwise pay for every manifest).
+    """
+    plans, problems = _plans(manifests_dir, only=get_parsing_context().dag_id)
     for problem in problems:
         log.error("Skipping release manifest: %s", problem)
     dags = [build_release_dag(plan) for plan in plans]
@@ -323,11 +327,16 @@ def check_release_manifests(manifests_dir: Path) -> None:
         raise InvalidManifests(f"{len(problems)} release manifest(s) invalid:\n" + "\n".join(problems))
 
 
-def _plans(manifests_dir: Path) -> tuple[list[ReleasePlan], list[str]]:
-    """The plans of the valid manifests, and each problem of the others as ``file:line:col: field: message``."""
+def _plans(manifests_dir: Path, only: str | None = None) -> tuple[list[ReleasePlan], list[str]]:
+    """The plans of the valid manifests, and each problem of the others as ``file:line:col: field: message``.
+
+    :param only: a DAG id: read only the manifests of that DAG's application.
+    """
     plans: dict[str, ReleasePlan] = {}
     problems: list[str] = []
     for path in discover_manifests(manifests_dir):
+        if only is not None and naming.dag_id(manifest_application(path) or "") != only:
+            continue
         try:
             plan = build_plan(load_manifest(path))
         except FlightdeckError as err:

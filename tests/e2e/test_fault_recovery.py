@@ -265,8 +265,8 @@ def test_a_failed_smoke_test_rolls_back_and_a_stuck_stack_is_refused(
     record_fault(
         "smoke test fails after an update",
         "target rolled back to its last verified release (1.0.0) and verified; others deployed; run failed",
-        "automatic (in the smoke test task); then fix the cause and clear the target's prepare tasks",
-        seconds,
+        "automatic, in the smoke test task (the time: that task, rollback and verification included)",
+        smoke["duration"],
     )
     record_fault(
         "stack left in UPDATE_ROLLBACK_FAILED",

@@ -128,6 +128,18 @@ def test_broken_manifest_does_not_stop_the_others(manifests: Path, caplog: pytes
     assert "quote" in caplog.text.lower()
 
 
+def test_a_task_process_builds_only_its_own_dag(
+    manifests: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What the task runner sets while it parses the DAG file of the task it is about to run.
+    monkeypatch.setenv("_AIRFLOW_PARSING_CONTEXT_DAG_ID", "release__hello")
+    with caplog.at_level(logging.ERROR):
+        assert list(load_release_dags(manifests)) == ["release__hello"]
+    assert "other.yaml" not in caplog.text  # the other manifest was not even validated
+    monkeypatch.setenv("_AIRFLOW_PARSING_CONTEXT_DAG_ID", "release__other")
+    assert load_release_dags(manifests) == {}
+
+
 def test_broken_manifest_is_an_import_error_and_the_others_still_load(
     manifests: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

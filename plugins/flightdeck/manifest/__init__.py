@@ -11,7 +11,7 @@ from flightdeck.manifest.accounts import (
     OrganizationsTarget,
 )
 from flightdeck.manifest.fields import parse_duration, parse_milliseconds
-from flightdeck.manifest.loader import discover_manifests, load_manifest
+from flightdeck.manifest.loader import discover_manifests, load_manifest, manifest_application
 from flightdeck.manifest.models import Environment, Manifest
 from flightdeck.manifest.options import Approval, Refresh, Rollback, RollbackTriggers, StackOptions
 from flightdeck.manifest.parameters import ParameterValue, parse_parameter
@@ -45,6 +45,7 @@ __all__ = [
     "assign_waves",
     "discover_manifests",
     "load_manifest",
+    "manifest_application",
     "parse_duration",
     "parse_milliseconds",
     "parse_parameter",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import yaml
 from pydantic import ValidationError
 
 from flightdeck.errors import ManifestError, ManifestIssue
@@ -57,6 +58,17 @@ def load_manifest(path: str | os.PathLike[str]) -> Manifest:
     if issues:
         raise ManifestError(sort_issues(issues, file))
     return manifest
+
+
+def manifest_application(path: str | os.PathLike[str]) -> str | None:
+    """The ``application`` a manifest file names, read without validating anything (None if it names none or is
+    not YAML): a quick way to find one application's manifest among many."""
+    try:
+        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    application = data.get("application") if isinstance(data, dict) else None
+    return application if isinstance(application, str) else None
 
 
 def discover_manifests(directory: str | os.PathLike[str]) -> list[Path]:
