@@ -1,0 +1,118 @@
+"""The ledger's read queries (SQL that runs the same on SQLite and PostgreSQL) and rows turned into records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.engine import Row
+
+from flightdeck.ledger.records import Attempt, AttemptKind, Outcome, Override, SucceededRelease
+from flightdeck.ledger.schema import deployments, promotion_overrides
+
+_TARGET = (
+    deployments.c.application,
+    deployments.c.environment,
+    deployments.c.account_id,
+    deployments.c.region,
+)
+_NEWEST_FIRST = (deployments.c.started_at.desc(), deployments.c.id.desc())
+
+
+def latest_by_target(application: str | None, environment: str | None) -> Select[Any]:
+    """The newest attempt (latest start, then highest id) per (application, environment, account, region)."""
+    rank = func.row_number().over(partition_by=_TARGET, order_by=_NEWEST_FIRST).label("rank")
+    ranked = select(*deployments.c, rank)
+    if application is not None:
+        ranked = ranked.where(deployments.c.application == application)
+    if environment is not None:
+        ranked = ranked.where(deployments.c.environment == environment)
+    newest = ranked.subquery()
+    return (
+        select(*(newest.c[column.name] for column in deployments.c))
+        .where(newest.c.rank == 1)
+        .order_by(*(newest.c[column.name] for column in _TARGET))
+    )
+
+
+def history(
+    application: str, environment: str | None, account_id: str | None, region: str | None, limit: int
+) -> Select[Any]:
+    """An application's attempts, filtered by whichever of environment, account and region are given, newest first."""
+    statement = select(deployments).where(deployments.c.application == application)
+    for column, value in (
+        (deployments.c.environment, environment),
+        (deployments.c.account_id, account_id),
+        (deployments.c.region, region),
+    ):
+        if value is not None:
+            statement = statement.where(column == value)
+    return statement.order_by(*_NEWEST_FIRST).limit(limit)
+
+
+def succeeded(
+    application: str, environment: str, *, version: str | None = None, artifact_digest: str | None = None
+) -> Select[Any]:
+    """Per run and version: its deploy attempts in the environment, kept if all succeeded with one digest.
+
+    ``count(artifact_digest)`` skips NULLs, so a target that never got a digest (it never started) fails the
+    "one digest for all" test as it fails the "all succeeded" one.
+    """
+    c = deployments.c
+    attempts = func.count()
+    succeeded_attempts = func.sum(case((c.outcome == Outcome.SUCCEEDED.value, 1), else_=0))
+    digest = func.min(c.artifact_digest)
+    finished_at = func.max(c.finished_at)
+    statement = (
+        select(
+            c.version,
+            digest.label("artifact_digest"),
+            c.dag_id,
+            c.run_id,
+            attempts.label("targets"),
+            finished_at.label("finished_at"),
+        )
+        .where(c.application == application, c.environment == environment, c.kind == AttemptKind.DEPLOY.value)
+        .group_by(c.dag_id, c.run_id, c.version)
+        .having(
+            attempts == succeeded_attempts,
+            func.count(c.artifact_digest) == attempts,
+            func.min(c.artifact_digest) == func.max(c.artifact_digest),
+        )
+        .order_by(finished_at.desc(), c.run_id.desc())
+    )
+    if version is not None:
+        statement = statement.where(c.version == version)
+    if artifact_digest is not None:
+        statement = statement.having(digest == artifact_digest)
+    return statement
+
+
+def overrides(application: str, environment: str | None, version: str | None) -> Select[Any]:
+    """An application's promotion overrides, filtered by environment and version if given, newest first."""
+    statement = select(promotion_overrides).where(promotion_overrides.c.application == application)
+    if environment is not None:
+        statement = statement.where(promotion_overrides.c.environment == environment)
+    if version is not None:
+        statement = statement.where(promotion_overrides.c.version == version)
+    return statement.order_by(promotion_overrides.c.created_at.desc(), promotion_overrides.c.id.desc())
+
+
+def attempt_of(row: Row[Any]) -> Attempt:
+    values = row._asdict()
+    return Attempt(
+        **{
+            **values,
+            "kind": AttemptKind(values["kind"]),
+            "outcome": Outcome(values["outcome"]),
+            "parameter_versions": dict(values["parameter_versions"] or {}),
+        }
+    )
+
+
+def override_of(row: Row[Any]) -> Override:
+    return Override(**row._asdict())
+
+
+def succeeded_of(row: Row[Any]) -> SucceededRelease:
+    return SucceededRelease(**row._asdict())

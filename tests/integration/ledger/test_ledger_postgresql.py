@@ -1,0 +1,17 @@
+"""The ledger's repository contract and migrations on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from tests.unit.ledger.ledger_contract import LedgerContract
+from tests.unit.ledger.migration_contract import MigrationContract
+
+pytestmark = pytest.mark.integration
+
+
+class TestPostgresqlLedger(LedgerContract):
+    """The repository on PostgreSQL."""
+
+
+class TestPostgresqlMigrations(MigrationContract):
+    """The migrations on PostgreSQL, in a database of their own per test."""
