@@ -20,10 +20,11 @@ FIXES: dict[str, tuple[str, ...]] = {
         "cfn_update_rollback",
         "cfn_change_set_details",
         "dynamic_references",
+        "cfn_drift",
     ),
     "moto.awslambda.models": ("lambda_code", "lambda_runtime"),
     "moto.core.authorization": ("iam_enforcement",),
-    "moto.iam.models": ("iam_role_updates",),
+    "moto.iam.models": ("iam_role_updates", "iam_managed_policies"),
     "moto.organizations.models": ("org_accounts",),
     # Last: faults_cloudformation wraps the fixed CloudFormation operations (registered above, so applied first).
     # lambda_urls defines its CloudFormation model here, before moto first lists the models.
