@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
-FAULT_SUITE := tests/e2e/test_fault_recovery.py
+FAULT_SUITE := tests/e2e/test_faults.py tests/e2e/test_fault_recovery.py
 
 .PHONY: install chromium lint format test unit integration e2e up down demo bench lock clean
 
@@ -39,16 +39,16 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# The end-to-end tests mostly wait on a scheduler: the fault-recovery suite runs on a stack of its own, and the unit
+# The end-to-end tests mostly wait on a scheduler: the fault-injection suite runs on stacks of its own, and the unit
 # and integration tests run beside them (their reports follow the main e2e report), so CI takes about as long as
 # the longest of the three.
 test: install lint chromium
 	@mkdir -p .flightdeck && rm -f .flightdeck/fault-recovery.jsonl
 	@$(PY) -m pytest tests/unit tests/integration -p no:cacheprovider > .flightdeck/fast-tests.log 2>&1 & fast=$$!; \
 	  $(PY) -m pytest $(FAULT_SUITE) -p no:cacheprovider > .flightdeck/fault-tests.log 2>&1 & faults=$$!; \
-	  $(PY) -m pytest tests/e2e --ignore=$(FAULT_SUITE); e2e=$$?; \
+	  $(PY) -m pytest tests/e2e $(addprefix --ignore=,$(FAULT_SUITE)); e2e=$$?; \
 	  wait $$fast; fast_rc=$$?; wait $$faults; faults_rc=$$?; \
-	  echo "---- fault-recovery suite (ran beside, on its own stack) ----"; cat .flightdeck/fault-tests.log; \
+	  echo "---- fault-injection suite (ran beside, on stacks of its own) ----"; cat .flightdeck/fault-tests.log; \
 	  echo "---- unit and integration tests (ran beside the e2e tests) ----"; cat .flightdeck/fast-tests.log; \
 	  test $$e2e -eq 0 && test $$faults_rc -eq 0 && test $$fast_rc -eq 0
 

@@ -13,8 +13,8 @@ from scripts.devstack import ROOT, Stack
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Every example manifest's DAG, and the suite's own, on a fresh stack; tests release different applications
-    or run in order."""
+    """Every example manifest's DAG on a fresh stack; tests release different applications or run in order. (The
+    fault-injection modules serve their own apps on stacks of their own.)"""
     yield from serve(tmp_path_factory)
 
 

@@ -10,15 +10,12 @@ import yaml
 
 from scripts.devstack import ROOT, Stack
 
-# The suite's own manifests (the fault-injection release), served next to the examples of include/manifests.
-E2E_MANIFESTS = Path(__file__).resolve().parent / "manifests"
-
 
 def combined_manifests(directory: Path, sources: list[Path] | None = None) -> Path:
-    """``directory`` filled with the ``sources`` manifests (default: every example manifest and the suite's own),
+    """``directory`` filled with the ``sources`` manifests (default: every example manifest of include/manifests),
     their file paths made absolute."""
     if sources is None:
-        sources = [*sorted((ROOT / "include" / "manifests").glob("*.yaml")), *sorted(E2E_MANIFESTS.glob("*.yaml"))]
+        sources = sorted((ROOT / "include" / "manifests").glob("*.yaml"))
     for source in sources:
         data = yaml.safe_load(source.read_text())
         data["template"] = str((source.parent / data["template"]).resolve())
@@ -30,7 +27,7 @@ def combined_manifests(directory: Path, sources: list[Path] | None = None) -> Pa
 
 
 def serve(tmp_path_factory: pytest.TempPathFactory, sources: list[Path] | None = None) -> Iterator[Stack]:
-    """A fresh stack serving the ``sources`` manifests (default: all), stopped afterwards."""
+    """A fresh stack serving the ``sources`` manifests (default: the examples), stopped afterwards."""
     manifests = combined_manifests(Path(tmp_path_factory.mktemp("manifests")), sources)
     stack = Stack(state_dir=Path(tmp_path_factory.mktemp("stack")), manifests_dir=manifests)
     stack.up()

@@ -8,11 +8,12 @@ deferred, and the approval gate awaits input. The release still succeeds everywh
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from e2e_stacks import serve
 
 from flightdeck.localaws.faults_client import fault_stats, faults, throttle
 from flightdeck.manifest import load_manifest
@@ -23,11 +24,17 @@ from scripts.devstack import Stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
-MANIFEST = Path(__file__).resolve().parent / "manifests" / "wide.yaml"  # served to the stack by conftest.py
+MANIFEST = Path(__file__).resolve().parent / "apps" / "wide.yaml"  # its own stack serves it
 EXECUTE = "wide.deploy.execute_change_set"
 # Long enough that every target's stack operation is still running when the last target has started its own (on a
 # loaded 2-core machine the 20 executes were seen starting over 80 s).
 STACK_OPERATION_SECONDS = 120
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A stack of its own serving only this app (``make test`` runs this module beside the other e2e tests)."""
+    yield from serve(tmp_path_factory, [MANIFEST])
 
 
 @pytest.fixture(scope="module")
