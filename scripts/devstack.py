@@ -24,6 +24,10 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+LOCAL_SETTINGS = '''"""Local stack settings: import Flightdeck once, before the scheduler forks its task processes."""
+
+import flightdeck.pipeline  # noqa: F401
+'''
 USERS = {"admin": "admin", "release-manager": "user", "approver": "user"}
 ORCHESTRATOR_ACCOUNT = "123456789012"
 DEMO_REGION = "eu-west-1"
@@ -152,6 +156,7 @@ class Stack:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.logs_dir.mkdir(exist_ok=True)
         self.airflow_home.mkdir(exist_ok=True)
+        self._preload_flightdeck()
         self.state = StackState(
             aws_port=free_port(),
             api_port=free_port(),
@@ -191,6 +196,16 @@ class Stack:
             self._save_state()
 
     # -- helpers -------------------------------------------------------------------------------------------
+    def _preload_flightdeck(self) -> None:
+        """Have every Airflow component import Flightdeck when it starts (``airflow_local_settings``).
+
+        The scheduler forks the LocalExecutor's workers, and each worker forks a process per task: with Flightdeck
+        imported before the forks, a task's process no longer imports it again before it parses its DAG.
+        """
+        config = self.airflow_home / "config"  # on sys.path in every component
+        config.mkdir(exist_ok=True)
+        (config / "airflow_local_settings.py").write_text(LOCAL_SETTINGS)
+
     def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
         log = (self.logs_dir / f"{name}.log").open("ab")
         process = subprocess.Popen(

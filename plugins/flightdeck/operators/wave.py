@@ -69,7 +69,7 @@ class WaveCheckOperator(BaseOperator):
         states = ti.get_task_states(dag_id=ti.dag_id, task_ids=self.wave_task_ids, run_ids=[ti.run_id])
         outcome = outcome_now(context, states.get(ti.run_id, {}), self.wave_task_ids, self.labels)
         self.log.info("Wave %s: %s", self.wave, outcome.summary())
-        if not outcome.succeeded and not outcome.failed:
+        if outcome.not_started and not outcome.succeeded and not outcome.failed:
             raise FlightdeckError(
                 f"Wave {self.wave} never started: an earlier step stopped the release (see the first failed task). "
                 f"{outcome.summary()}"

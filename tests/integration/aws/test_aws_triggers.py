@@ -266,7 +266,7 @@ def test_the_role_is_assumed_again_from_the_connection(
 
     monkeypatch.setattr(stack_trigger, "change_set_status", counted)
     assume_role_calls.clear()
-    trigger = _trigger(StackOperationTrigger, change_set_id, timeout=2)
+    trigger = _trigger(StackOperationTrigger, change_set_id, timeout=8)  # several polls, even on a loaded machine
     trigger.session_max_age = 0  # a new session for every poll (by default: every 10 minutes)
 
     event = _run(trigger)

@@ -222,6 +222,19 @@ def test_a_wave_that_never_started_says_so() -> None:
         _wave_check(tolerance=1).execute(_context(_Ti(states)))
 
 
+def test_a_wave_without_targets_has_nothing_to_check() -> None:
+    empty = WaveCheckOperator(
+        task_id="w.wave_check",
+        wave="prod/w",
+        labels=[],  # accounts selected at run time: none matched
+        task_ids=TASKS,
+        failure_tolerance_count=0,
+        failure_tolerance_percent=None,
+        bake_time_seconds=0,
+    )
+    assert empty.execute(_context(_Ti({}))) is None
+
+
 def test_a_dry_run_has_no_wave_to_check() -> None:
     with pytest.raises(AirflowSkipException, match="dry run"):
         _wave_check().execute(_context(_Ti({}), dry_run=True))
