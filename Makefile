@@ -41,11 +41,11 @@ format: install
 
 # The end-to-end tests mostly wait on a scheduler: the fault-injection suite runs on stacks of its own, and the unit
 # and integration tests run beside them (their reports follow the main e2e report), so CI takes about as long as
-# the longest of the three.
+# the longest of the three. The main e2e tests take longest: the other two run at a lower CPU priority (nice).
 test: install lint chromium
 	@mkdir -p .flightdeck && rm -f .flightdeck/fault-recovery.jsonl
-	@$(PY) -m pytest tests/unit tests/integration -p no:cacheprovider > .flightdeck/fast-tests.log 2>&1 & fast=$$!; \
-	  $(PY) -m pytest $(FAULT_SUITE) -p no:cacheprovider > .flightdeck/fault-tests.log 2>&1 & faults=$$!; \
+	@nice -n 15 $(PY) -m pytest tests/unit tests/integration -p no:cacheprovider > .flightdeck/fast-tests.log 2>&1 & fast=$$!; \
+	  nice -n 5 $(PY) -m pytest $(FAULT_SUITE) -p no:cacheprovider > .flightdeck/fault-tests.log 2>&1 & faults=$$!; \
 	  $(PY) -m pytest tests/e2e $(addprefix --ignore=,$(FAULT_SUITE)); e2e=$$?; \
 	  wait $$fast; fast_rc=$$?; wait $$faults; faults_rc=$$?; \
 	  echo "---- fault-injection suite (ran beside, on stacks of its own) ----"; cat .flightdeck/fault-tests.log; \

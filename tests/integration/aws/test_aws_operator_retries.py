@@ -139,7 +139,7 @@ def test_quick_operations_need_no_deferral_and_a_retry_does_nothing_twice(
 
 def test_slow_operations_defer_with_identifiers_only_and_resume(local_aws: str, context: dict[str, Any]) -> None:
     package, create, execute = _operators()
-    set_faults(local_aws, [latency("cloudformation:*", 0)], change_set_seconds=1.5, stack_operation_seconds=2)
+    set_faults(local_aws, [latency("cloudformation:*", 0)], change_set_seconds=4, stack_operation_seconds=10)
     ti = context["ti"]
     ti.xcoms[(PACKAGE, 0)] = package.execute(context)
 
