@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from flightdeck.ledger.connection import default_url, ledger_url
 from flightdeck.ledger.migrate import upgrade
-from flightdeck.ledger.records import Attempt, AttemptKind, LedgerError, Outcome, Override, SucceededRelease
+from flightdeck.ledger.records import (
+    Attempt,
+    AttemptKind,
+    DriftedResource,
+    DriftStatus,
+    LedgerError,
+    Outcome,
+    Override,
+    SucceededRelease,
+)
 from flightdeck.ledger.repository import Ledger
 
 __all__ = [
     "Attempt",
     "AttemptKind",
+    "DriftStatus",
+    "DriftedResource",
     "Ledger",
     "LedgerError",
     "Outcome",

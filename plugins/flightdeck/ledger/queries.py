@@ -7,7 +7,15 @@ from typing import Any
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.engine import Row
 
-from flightdeck.ledger.records import Attempt, AttemptKind, Outcome, Override, SucceededRelease
+from flightdeck.ledger.records import (
+    Attempt,
+    AttemptKind,
+    DriftedResource,
+    DriftStatus,
+    Outcome,
+    Override,
+    SucceededRelease,
+)
 from flightdeck.ledger.schema import deployments, promotion_overrides
 
 _TARGET = (
@@ -106,6 +114,12 @@ def attempt_of(row: Row[Any]) -> Attempt:
             "kind": AttemptKind(values["kind"]),
             "outcome": Outcome(values["outcome"]),
             "parameter_versions": dict(values["parameter_versions"] or {}),
+            "drift_status": DriftStatus(values["drift_status"]) if values["drift_status"] else None,
+            "drifted_resources": (
+                None
+                if values["drifted_resources"] is None
+                else tuple(DriftedResource.from_json(item) for item in values["drifted_resources"])
+            ),
         }
     )
 

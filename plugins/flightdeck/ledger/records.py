@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from flightdeck.errors import FlightdeckError
 
@@ -14,6 +15,7 @@ from flightdeck.errors import FlightdeckError
 _MARKER_RE = re.compile(r"literal|release|ssm:\S+@\d+|secretsmanager:\S+@[A-Za-z0-9-]{1,64}")
 _ACCOUNT_RE = re.compile(r"\d{12}")
 MESSAGE_MAX = 2000
+PATH_MAX = 512  # a drifted property's path
 
 
 class LedgerError(FlightdeckError):
@@ -31,10 +33,49 @@ class Outcome(StrEnum):
 
 
 class AttemptKind(StrEnum):
-    """What an attempt did to its target: deploy the release, or roll the target back after it."""
+    """What an attempt did to its target: deploy the release, roll the target back after it, or refresh it."""
 
     DEPLOY = "deploy"
     ROLLBACK = "rollback"
+    REFRESH = "refresh"  # the scheduled refresh: drift detected, the last promoted version deployed again
+
+
+class DriftStatus(StrEnum):
+    """A stack's drift status when a refresh checked it (CloudFormation's ``StackDriftStatus``)."""
+
+    DRIFTED = "DRIFTED"
+    IN_SYNC = "IN_SYNC"
+    UNKNOWN = "UNKNOWN"
+    NOT_CHECKED = "NOT_CHECKED"
+
+
+@dataclass(frozen=True)
+class DriftedResource:
+    """A resource found drifted: where and how it differs, never a value (values may be secrets).
+
+    :param logical_id: the resource's logical id.
+    :param resource_type: e.g. ``AWS::SSM::Parameter``.
+    :param status: ``MODIFIED`` or ``DELETED``.
+    :param differences: ``(property path, difference type)`` pairs, e.g. ``("/Value", "NOT_EQUAL")``.
+    """
+
+    logical_id: str
+    resource_type: str
+    status: str
+    differences: tuple[tuple[str, str], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "logical_id": self.logical_id,
+            "resource_type": self.resource_type,
+            "status": self.status,
+            "differences": [{"path": path, "difference_type": kind} for path, kind in self.differences],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DriftedResource:
+        differences = tuple((d["path"], d["difference_type"]) for d in data.get("differences") or ())
+        return cls(data["logical_id"], data["resource_type"], data["status"], differences)
 
 
 @dataclass(frozen=True)
@@ -70,6 +111,8 @@ class Attempt:
     :param message: why it ended that way (short).
     :param rollback_of: for a rollback, the id of the attempt it rolled back.
     :param rolled_back_to_version: for a rollback, the version the target went back to.
+    :param drift_status: for a refresh, the stack's drift status when it was checked (``DRIFTED``, ``IN_SYNC``...).
+    :param drifted_resources: for a refresh, the resources found drifted (paths and difference types, no values).
     """
 
     id: int
@@ -97,6 +140,8 @@ class Attempt:
     message: str | None = None
     rollback_of: int | None = None
     rolled_back_to_version: str | None = None
+    drift_status: DriftStatus | None = None
+    drifted_resources: tuple[DriftedResource, ...] | None = None
 
     @property
     def finished(self) -> bool:
@@ -165,6 +210,41 @@ def kind_of(value: str) -> AttemptKind:
     except ValueError:
         allowed = ", ".join(kind.value for kind in AttemptKind)
         raise LedgerError(f"Unknown attempt kind {value!r} (one of {allowed})") from None
+
+
+def drift_status_of(value: str) -> DriftStatus:
+    """``value`` as a :class:`DriftStatus`; raises :class:`LedgerError` naming the allowed ones."""
+    try:
+        return DriftStatus(value)
+    except ValueError:
+        allowed = ", ".join(status.value for status in DriftStatus)
+        raise LedgerError(f"Unknown drift status {value!r} (one of {allowed})") from None
+
+
+_DRIFT_RESOURCE_STATUSES = ("MODIFIED", "DELETED")
+_DIFFERENCE_TYPES = ("NOT_EQUAL", "ADD", "REMOVE")
+
+
+def check_drifted_resources(resources: Sequence[DriftedResource]) -> list[dict[str, Any]]:
+    """``resources`` as stored (JSON), checked: known statuses and difference types, paths that hold no value."""
+    stored = []
+    for resource in resources:
+        if not isinstance(resource, DriftedResource):
+            raise LedgerError(f"drifted_resources holds DriftedResource records, not {type(resource).__name__}")
+        if not resource.logical_id or not resource.resource_type:
+            raise LedgerError("A drifted resource needs its logical id and resource type")
+        if resource.status not in _DRIFT_RESOURCE_STATUSES:
+            raise LedgerError(
+                f"Drifted resource {resource.logical_id}: status {resource.status!r} is not MODIFIED or DELETED"
+            )
+        for path, kind in resource.differences:
+            if kind not in _DIFFERENCE_TYPES or not path.startswith("/") or len(path) > PATH_MAX:
+                raise LedgerError(
+                    f"Drifted resource {resource.logical_id}: a difference is a property path (/Name/...) and one of "
+                    f"{', '.join(_DIFFERENCE_TYPES)}; the ledger records no value"
+                )
+        stored.append(resource.to_json())
+    return stored
 
 
 def check_account_id(account_id: str) -> str:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, exc, insert, select, update
+from sqlalchemy import Connection, Engine, Table, create_engine, event, exc, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
 
@@ -17,12 +17,16 @@ from flightdeck.ledger import migrate, queries
 from flightdeck.ledger.records import (
     Attempt,
     AttemptKind,
+    DriftedResource,
+    DriftStatus,
     LedgerError,
     Outcome,
     Override,
     SucceededRelease,
     check_account_id,
+    check_drifted_resources,
     check_parameter_versions,
+    drift_status_of,
     kind_of,
     outcome_of,
     short_message,
@@ -211,13 +215,40 @@ class Ledger:
         values = {"outcome": final.value, "finished_at": finished_at or _now(), "message": short_message(message)}
         return self._update_attempt(attempt_id, values, "finish an attempt")
 
+    def record_drift(
+        self, attempt_id: int, *, drift_status: DriftStatus | str, drifted_resources: Sequence[DriftedResource] = ()
+    ) -> Attempt:
+        """Record what a refresh's drift detection found on the attempt's stack (again, if it ran again).
+
+        :param drift_status: the stack's drift status (``DRIFTED``, ``IN_SYNC``, ``UNKNOWN``, ``NOT_CHECKED``).
+        :param drifted_resources: the drifted resources: logical id, type, status, and each property's path and
+            difference type. There is no field for a value: drifted properties may hold secrets.
+        :raises LedgerError: an unknown attempt or status, or a malformed resource.
+        """
+        values = {
+            "drift_status": drift_status_of(drift_status).value,
+            "drifted_resources": check_drifted_resources(drifted_resources),
+        }
+        return self._update_attempt(attempt_id, values, "record drift")
+
     def record_approval(
-        self, *, dag_id: str, run_id: str, environment: str, approved_by: str, approved_at: datetime | None = None
+        self,
+        *,
+        dag_id: str,
+        run_id: str,
+        environment: str,
+        approved_by: str,
+        approved_at: datetime | None = None,
+        targets: Iterable[tuple[str, str]] | None = None,
+        kind: AttemptKind | str = AttemptKind.DEPLOY,
     ) -> int:
         """Record who approved the run's gate of ``environment`` on its deploy attempts that have no approval yet.
 
         Call it after the attempts it approves started: with waves, each gate approves the attempts of its wave,
         those of earlier waves keep theirs. Returns how many attempts it marked.
+
+        :param targets: only these ``(account_id, region)`` targets (a gate's own change sets); None: all.
+        :param kind: the attempts' kind: ``deploy`` (a release's gate) or ``refresh`` (a refresh's gate).
         """
         _check_values(deployments, {"approved_by": approved_by}, required=("approved_by",))
         statement = (
@@ -226,11 +257,16 @@ class Ledger:
                 deployments.c.dag_id == dag_id,
                 deployments.c.run_id == run_id,
                 deployments.c.environment == environment,
-                deployments.c.kind == AttemptKind.DEPLOY.value,
+                deployments.c.kind == kind_of(kind).value,
                 deployments.c.approved_by.is_(None),
             )
             .values(approved_by=approved_by, approved_at=approved_at or _now())
         )
+        if targets is not None:
+            pairs = [tuple_(account_id, region) for account_id, region in targets]
+            if not pairs:
+                return 0
+            statement = statement.where(tuple_(deployments.c.account_id, deployments.c.region).in_(pairs))
         with self._transaction("record an approval") as connection:
             return int(connection.execute(statement).rowcount)
 
@@ -274,6 +310,47 @@ class Ledger:
         if row is None:
             raise LedgerError(f"The ledger has no deployment attempt {attempt_id}")
         return queries.attempt_of(row)
+
+    def find_attempt(
+        self,
+        *,
+        dag_id: str,
+        run_id: str,
+        environment: str,
+        account_id: str,
+        region: str,
+        kind: AttemptKind | str = AttemptKind.DEPLOY,
+    ) -> Attempt | None:
+        """The attempt of that run, target and kind (the idempotency key of :meth:`start_attempt`), if recorded."""
+        c = deployments.c
+        statement = select(deployments).where(
+            c.dag_id == dag_id,
+            c.run_id == run_id,
+            c.environment == environment,
+            c.account_id == account_id,
+            c.region == region,
+            c.kind == kind_of(kind).value,
+        )
+        with self._transaction("find an attempt") as connection:
+            row = connection.execute(statement).one_or_none()
+        return None if row is None else queries.attempt_of(row)
+
+    def release_attempts(self, application: str, environment: str, version: str) -> tuple[Attempt, ...]:
+        """Every deploy attempt of ``version`` in ``environment``, of every run, oldest first."""
+        c = deployments.c
+        statement = (
+            select(deployments)
+            .where(
+                c.application == application,
+                c.environment == environment,
+                c.version == version,
+                c.kind == AttemptKind.DEPLOY.value,
+            )
+            .order_by(c.started_at, c.id)
+        )
+        with self._transaction("read a release's attempts") as connection:
+            rows = connection.execute(statement).all()
+        return tuple(queries.attempt_of(row) for row in rows)
 
     def latest_by_target(
         self, *, application: str | None = None, environment: str | None = None

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.types import TypeDecorator
 
-from flightdeck.ledger.records import AttemptKind, LedgerError, Outcome
+from flightdeck.ledger.records import AttemptKind, DriftStatus, LedgerError, Outcome
 
 # Every table of the ledger starts with this, so it can share a database with Airflow's metadata.
 TABLE_PREFIX = "flightdeck_"
@@ -64,7 +64,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _one_of(column: str, values: type[Outcome] | type[AttemptKind]) -> str:
+def _one_of(column: str, values: type[Outcome] | type[AttemptKind] | type[DriftStatus]) -> str:
     return f"{column} IN ({', '.join(repr(member.value) for member in values)})"
 
 
@@ -96,10 +96,14 @@ deployments = Table(
     Column("message", Text),
     Column("rollback_of", Integer, ForeignKey("flightdeck_deployments.id")),
     Column("rolled_back_to_version", String(128)),
+    # A refresh's drift report: the stack's drift status and its drifted resources (paths and kinds, no values).
+    Column("drift_status", String(16)),
+    Column("drifted_resources", JSON),
     # The idempotency key: one attempt per run, target and kind (a retried or cleared task finds its attempt).
     UniqueConstraint("dag_id", "run_id", "environment", "account_id", "region", "kind", name="attempt"),
     CheckConstraint(_one_of("outcome", Outcome), name="outcome"),
     CheckConstraint(_one_of("kind", AttemptKind), name="kind"),
+    CheckConstraint(f"drift_status IS NULL OR {_one_of('drift_status', DriftStatus)}", name="drift_status"),
     # The matrix (newest per target) and a target's history.
     Index("ix_flightdeck_deployments_target", "application", "environment", "account_id", "region", "started_at"),
     # The promotion rule: did this version, with this digest, succeed in that environment?

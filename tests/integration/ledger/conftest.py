@@ -20,7 +20,9 @@ from sqlalchemy.pool import NullPool
 from flightdeck.ledger import Ledger, upgrade
 
 # The contracts are imported by the test modules of both backends: their asserts explain failures too.
-pytest.register_assert_rewrite("tests.unit.ledger.ledger_contract", "tests.unit.ledger.migration_contract")
+pytest.register_assert_rewrite(
+    "tests.unit.ledger.ledger_contract", "tests.unit.ledger.migration_contract", "tests.unit.ledger.drift_contract"
+)
 
 SERVER_URL = os.environ.get("FLIGHTDECK_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 

@@ -17,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, MetaData, String, Table, create_engine, inspect, select
 from sqlalchemy.engine import URL
 
-from flightdeck.ledger import Ledger, LedgerError, upgrade
+from flightdeck.ledger import AttemptKind, Ledger, LedgerError, upgrade
 from flightdeck.ledger.migrate import current_revision, head_revision
 from flightdeck.ledger.schema import VERSION_TABLE, include_name, metadata
 
@@ -70,7 +70,11 @@ class MigrationContract:
         assert schema["flightdeck_deployments"][1:] == (
             ["ix_flightdeck_deployments_release", "ix_flightdeck_deployments_target"],
             ["uq_flightdeck_deployments_attempt"],
-            ["ck_flightdeck_deployments_kind", "ck_flightdeck_deployments_outcome"],
+            [
+                "ck_flightdeck_deployments_drift_status",
+                "ck_flightdeck_deployments_kind",
+                "ck_flightdeck_deployments_outcome",
+            ],
         )
         assert schema["flightdeck_promotion_overrides"][1] == ["ix_flightdeck_promotion_overrides_release"]
         assert current_revision(empty_url) == head_revision()
@@ -158,3 +162,35 @@ class MigrationContract:
     def test_a_ledger_without_its_tables_says_to_upgrade(self, empty_url: URL) -> None:
         with Ledger(empty_url) as ledger, pytest.raises(LedgerError, match=r"tables are missing .*ledger.upgrade"):
             ledger.history("hello")
+
+    def test_0002_keeps_the_attempts_and_allows_refreshes(self, empty_url: URL) -> None:
+        upgrade(empty_url, "0001")
+        with Ledger(empty_url) as ledger:
+            kept = ledger.start_attempt(
+                application="hello",
+                environment="dev",
+                account_id="111111111111",
+                region="eu-west-1",
+                stack_name="hello-dev",
+                version="1.0.0",
+                dag_id="release__hello",
+                run_id="manual__1",
+            )
+
+            upgrade(empty_url)
+
+            assert current_revision(empty_url) == head_revision()
+            assert ledger.attempt(kept).kind is AttemptKind.DEPLOY
+            assert (ledger.attempt(kept).drift_status, ledger.attempt(kept).drifted_resources) == (None, None)
+            refresh = ledger.start_attempt(
+                application="hello",
+                environment="dev",
+                account_id="111111111111",
+                region="eu-west-1",
+                stack_name="hello-dev",
+                version="1.0.0",
+                dag_id="refresh__hello",
+                run_id="scheduled__1",
+                kind="refresh",
+            )
+            assert ledger.attempt(refresh).kind is AttemptKind.REFRESH

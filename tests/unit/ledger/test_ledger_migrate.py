@@ -14,15 +14,17 @@ def test_new_revision_writes_the_next_numbered_migration(tmp_path: Path, monkeyp
     scripts = tmp_path / "migrations"
     shutil.copytree(migrate.MIGRATIONS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(migrate, "MIGRATIONS", scripts)
+    head = migrate.head_revision()
+    following = f"{int(head) + 1:04d}"
 
-    path = migrate.new_revision("Add drift columns")
+    path = migrate.new_revision("Add audit columns")
 
-    assert path == scripts / "versions" / "0002_add_drift_columns.py"
+    assert path == scripts / "versions" / f"{following}_add_audit_columns.py"
     text = path.read_text()
-    assert "revision = '0002'" in text
-    assert "down_revision = '0001'" in text
+    assert f"revision = '{following}'" in text
+    assert f"down_revision = '{head}'" in text
     assert "pass" in text  # the schema has nothing the head lacks
-    assert migrate.head_revision() == "0002"
+    assert migrate.head_revision() == following
     database = f"sqlite:///{tmp_path}/ledger.db"
     migrate.upgrade(database)
-    assert migrate.current_revision(database) == "0002"
+    assert migrate.current_revision(database) == following

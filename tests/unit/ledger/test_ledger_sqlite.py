@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
+from tests.unit.ledger.drift_contract import DriftContract
 from tests.unit.ledger.ledger_contract import LedgerContract, target
+from tests.unit.ledger.lookup_contract import LookupContract
 from tests.unit.ledger.migration_contract import MigrationContract
 
 from flightdeck.ledger import Ledger
 
 
+class TestSqliteDrift(DriftContract):
+    """Refresh attempts and drift on a SQLite file."""
+
+
 class TestSqliteLedger(LedgerContract):
     """The repository on a SQLite file."""
+
+
+class TestSqliteLookups(LookupContract):
+    """The tasks' lookups on a SQLite file."""
 
 
 class TestSqliteMigrations(MigrationContract):
