@@ -190,6 +190,7 @@ def _execute(backend: CloudFormationBackend, stack: Stack, change_set: ChangeSet
         change_set.parameters,
         tags=change_set.tags or None,
         role_arn=change_set.role_arn,
+        revert=getattr(change_set, "drift_reverts", None),  # a REVERT_DRIFT change set (cfn_revert_drift)
     )
 
 

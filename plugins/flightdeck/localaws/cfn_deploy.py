@@ -149,8 +149,13 @@ def deploy_update(
     *,
     tags: dict[str, str] | None = None,
     role_arn: str | None = None,
+    revert: dict[str, str] | None = None,
 ) -> bool:
-    """Update the stack to ``template``; on failure restore its resources, template and outputs."""
+    """Update the stack to ``template``; on failure restore its resources, template and outputs.
+
+    :param revert: drifted resources (logical id → ``MODIFIED`` or ``DELETED``) to put back to the template's
+        properties even where the template does not change them (a ``REVERT_DRIFT`` change set).
+    """
     before = Snapshot.take(stack)
     resource_map = stack.resource_map
     changes: Changes = {"Add": [], "Modify": [], "Remove": []}
@@ -162,6 +167,7 @@ def deploy_update(
                 raise ValidationError(message="Template format error: At least one Resources member must be defined.")
             wire_imports(backend, stack)
             changes = resource_map.build_resource_diff(template_dict, parameters)
+            _add_reverts(resource_map, template_dict, changes, revert or {})
             stack.template, stack.template_dict = template, template_dict
             stack.description = template_dict.get("Description")
             if parameters:
@@ -185,6 +191,17 @@ def deploy_update(
         stack.role_arn = role_arn
     set_status(stack, "UPDATE_COMPLETE")
     return True
+
+
+def _add_reverts(resource_map: ResourceMap, template: dict[str, Any], changes: Changes, revert: dict[str, str]) -> None:
+    """Drifted resources the update does not touch are updated all the same; deleted ones are created again."""
+    touched = set(changes["Add"]) | set(changes["Modify"]) | set(changes["Remove"])
+    for name, status in revert.items():
+        if name in touched or name not in template["Resources"]:
+            continue
+        if status == "DELETED":
+            resource_map._parsed_resources.pop(name, None)  # created again on first access (see _modified)
+        changes["Modify"].append(name)
 
 
 def _remove_resources(stack: Stack, names: list[str], old_json: dict[str, Any]) -> None:

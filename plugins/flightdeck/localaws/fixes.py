@@ -21,6 +21,7 @@ FIXES: dict[str, tuple[str, ...]] = {
         "cfn_change_set_details",
         "dynamic_references",
         "cfn_drift",
+        "cfn_revert_drift",
     ),
     "moto.awslambda.models": ("lambda_code", "lambda_runtime"),
     "moto.core.authorization": ("iam_enforcement",),
