@@ -6,7 +6,8 @@ PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
-FAULT_SUITE := tests/e2e/test_faults.py tests/e2e/test_fault_recovery.py
+# End-to-end tests that serve their own apps on stacks of their own: they run beside the main e2e tests.
+OWN_STACKS := tests/e2e/test_faults.py tests/e2e/test_fault_recovery.py tests/e2e/test_refresh.py
 
 .PHONY: install chromium lint format test unit integration e2e up down demo bench lock clean
 
@@ -39,16 +40,17 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# The end-to-end tests mostly wait on a scheduler: the fault-injection suite runs on stacks of its own, and the unit
-# and integration tests run beside them (their reports follow the main e2e report), so CI takes about as long as
-# the longest of the three. The main e2e tests take longest: the other two run at a lower CPU priority (nice).
+# The end-to-end tests mostly wait on a scheduler: the fault-injection suite and the scheduled refresh run on stacks
+# of their own, and the unit and integration tests run beside them (their reports follow the main e2e report), so
+# CI takes about as long as the longest of the three. The main e2e tests take longest: the other two run at a lower
+# CPU priority (nice).
 test: install lint chromium
 	@mkdir -p .flightdeck && rm -f .flightdeck/fault-recovery.jsonl
 	@nice -n 15 $(PY) -m pytest tests/unit tests/integration -p no:cacheprovider > .flightdeck/fast-tests.log 2>&1 & fast=$$!; \
-	  nice -n 5 $(PY) -m pytest $(FAULT_SUITE) -p no:cacheprovider > .flightdeck/fault-tests.log 2>&1 & faults=$$!; \
-	  $(PY) -m pytest tests/e2e $(addprefix --ignore=,$(FAULT_SUITE)); e2e=$$?; \
+	  nice -n 5 $(PY) -m pytest $(OWN_STACKS) -p no:cacheprovider > .flightdeck/fault-tests.log 2>&1 & faults=$$!; \
+	  $(PY) -m pytest tests/e2e $(addprefix --ignore=,$(OWN_STACKS)); e2e=$$?; \
 	  wait $$fast; fast_rc=$$?; wait $$faults; faults_rc=$$?; \
-	  echo "---- fault-injection suite (ran beside, on stacks of its own) ----"; cat .flightdeck/fault-tests.log; \
+	  echo "---- fault-injection suite and scheduled refresh (ran beside, on stacks of their own) ----"; cat .flightdeck/fault-tests.log; \
 	  echo "---- unit and integration tests (ran beside the e2e tests) ----"; cat .flightdeck/fast-tests.log; \
 	  test $$e2e -eq 0 && test $$faults_rc -eq 0 && test $$fast_rc -eq 0
 

@@ -34,3 +34,16 @@ def local_aws(local_aws_server, monkeypatch: pytest.MonkeyPatch) -> str:
     local_aws_server.reset()
     monkeypatch.setenv("AWS_ENDPOINT_URL", local_aws_server.endpoint_url)
     return local_aws_server.endpoint_url
+
+
+@pytest.fixture
+def task_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """The release ledger tasks write to, in a SQLite file of the test's own (migrated); yields the Ledger."""
+    from flightdeck.ledger import Ledger
+    from flightdeck.operators import recording
+
+    ledger = Ledger(f"sqlite:///{tmp_path / 'flightdeck-ledger.db'}")
+    ledger.upgrade()
+    monkeypatch.setitem(recording._ledgers, "flightdeck_ledger", ledger)  # what task_ledger() hands every task
+    yield ledger
+    ledger.close()

@@ -1,4 +1,4 @@
-"""The ``flightdeck`` command line: ``validate``, ``plan``, ``schema`` (subcommands register themselves)."""
+"""The ``flightdeck`` command line: ``validate``, ``plan``, ``schema``, ``status``… (each module registers its own)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ from flightdeck.commands import COMMANDS, Command, register
 from flightdeck.config_cli import COMMAND as CONFIG_COMMAND
 from flightdeck.errors import FlightdeckError, ManifestError, ManifestIssue
 from flightdeck.execute_cli import COMMAND as EXECUTE_COMMAND
+from flightdeck.ledger_cli import COMMAND as LEDGER_COMMAND
 from flightdeck.manifest import discover_manifests, load_manifest
 from flightdeck.manifest.schema import manifest_json_schema_text
 from flightdeck.manifest.template_lint import lint_template
 from flightdeck.plan import build_plan, describe, plan_document
 from flightdeck.plan.document import only_environment
+from flightdeck.status_cli import COMMAND as STATUS_COMMAND
 
 DEFAULT_MANIFEST_DIR = "include/manifests"
 
@@ -158,3 +160,5 @@ register(Command("schema", "print the JSON Schema of manifests", lambda parser: 
 register(BOOTSTRAP_COMMAND)
 register(EXECUTE_COMMAND)
 register(CONFIG_COMMAND)
+register(STATUS_COMMAND)
+register(LEDGER_COMMAND)

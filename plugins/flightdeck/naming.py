@@ -20,6 +20,7 @@ SELECT_ACCOUNTS = "select_accounts"  # before preflight: the accounts each envir
 DRY_RUN_REPORT = "dry_run_report"  # after every environment: the diff matrix of a dry run
 RELEASE_SUMMARY = "release_summary"  # last, whatever happened: which targets succeeded, failed, never started
 WAVE_CHECK = "wave_check"  # after a wave that tolerates failures or bakes
+DETECT_DRIFT = "detect_drift"  # refresh DAG: first per target, before its change set
 
 # Tags Flightdeck puts on every stack it deploys.
 APPLICATION_TAG = "flightdeck:application"
@@ -28,6 +29,7 @@ VERSION_TAG = "flightdeck:version"
 RUN_ID_TAG = "flightdeck:run-id"
 
 DAG_ID_PREFIX = "release__"
+REFRESH_DAG_ID_PREFIX = "refresh__"
 ARTIFACT_BUCKET_PREFIX = "flightdeck-artifacts"
 CHANGE_SET_PREFIX = "flightdeck"
 
@@ -50,6 +52,11 @@ _NOT_SESSION = re.compile(r"[^A-Za-z0-9_+=,.@-]+")
 def dag_id(application: str) -> str:
     """The id of the release DAG of ``application``."""
     return f"{DAG_ID_PREFIX}{application}"
+
+
+def refresh_dag_id(application: str) -> str:
+    """The id of the scheduled refresh DAG of ``application``."""
+    return f"{REFRESH_DAG_ID_PREFIX}{application}"
 
 
 def target_label(environment: str, account_id: str, region: str) -> str:
@@ -146,3 +153,8 @@ def _digest(*parts: str) -> str:
 def rollback_change_set_name(run_id: str, target_label: str) -> str:
     """The change-set name of a run's rollback of one target (distinct from the run's own change set)."""
     return change_set_name(run_id, f"rollback {target_label}")
+
+
+def refresh_change_set_name(run_id: str, target_label: str) -> str:
+    """The change-set name of a refresh run's redeployment of one target."""
+    return change_set_name(run_id, f"refresh {target_label}")

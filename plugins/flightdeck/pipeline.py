@@ -19,12 +19,15 @@ from flightdeck.operators.change_set import CreateChangeSetOperator
 from flightdeck.operators.execute import ExecuteChangeSetOperator
 from flightdeck.operators.package import PackageOperator
 from flightdeck.operators.preflight import PreflightOperator
+from flightdeck.operators.promotion import OVERRIDE_PARAM
+from flightdeck.operators.recording import record_failure
 from flightdeck.operators.report import DryRunReportOperator
 from flightdeck.operators.rollout import WaveRules
 from flightdeck.operators.smoke import SmokeTestOperator
 from flightdeck.operators.summary import ReleaseSummaryOperator, WaveTasks
 from flightdeck.operators.wave import WaveCheckOperator
 from flightdeck.plan import EnvironmentPlan, ReleasePlan, TargetCatalog, WavePlan, build_plan
+from flightdeck.refresh_pipeline import build_refresh_dag
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,16 @@ def build_release_dag(plan: ReleasePlan) -> DAG:
                 pattern=r"^[A-Za-z0-9][A-Za-z0-9._+-]*$",
                 title="Version",
                 description="The version being released (tagged on every stack, passed as release:version).",
+            ),
+            OVERRIDE_PARAM: Param(
+                "",
+                type="string",
+                maxLength=500,
+                title="Promotion override (reason)",
+                description=(
+                    "Leave empty. A version deploys to an environment only after it succeeded in the previous one; "
+                    "a reason here lets it past that rule, and is recorded in the release ledger with your name."
+                ),
             ),
             "dry_run": Param(
                 False,
@@ -105,6 +118,8 @@ def build_release_dag(plan: ReleasePlan) -> DAG:
                 for environment in plan.environments
                 for wave in environment.waves
             ],
+            application=plan.application,
+            catalogs={environment.name: environment.catalog for environment in plan.environments},
             selected_labels=selected,
         )
     return dag
@@ -179,6 +194,7 @@ def _wave(
             "aws_conn_id": plan.aws_conn_id,
             "map_index_template": TARGET_LABEL,
             "max_active_tis_per_dagrun": wave.max_concurrent,
+            "on_failure_callback": record_failure(plan.application),
         }
 
     approval = environment.approval
@@ -212,6 +228,7 @@ def _wave(
         change_set = CreateChangeSetOperator(
             task_id=naming.CREATE_CHANGE_SET,
             application=plan.application,
+            previous_environment=plan.previous_environment(environment.name),
             capabilities=list(plan.capabilities),
             package_task_id=ids.package,
             **per_target(target_label),
@@ -222,6 +239,7 @@ def _wave(
     def deploy(target_label: str) -> None:
         execute = ExecuteChangeSetOperator(
             task_id=naming.EXECUTE_CHANGE_SET,
+            application=plan.application,
             change_set_task_id=ids.change_set,
             approval_task_id=ids.approve_in_deploy if per_target_gate else ids.approve,
             approval_per_target=per_target_gate,
@@ -313,11 +331,19 @@ def load_release_dags(manifests_dir: Path) -> dict[str, DAG]:
     A task's process parses this file again before it runs; Airflow's parsing context then names the task's DAG,
     and only that DAG's manifest is validated and built (every task would otherwise pay for every manifest).
     """
-    plans, problems = _plans(manifests_dir, only=get_parsing_context().dag_id)
+    only = get_parsing_context().dag_id
+    plans, problems = _plans(manifests_dir, only=only)
     for problem in problems:
         log.error("Skipping release manifest: %s", problem)
-    dags = [build_release_dag(plan) for plan in plans]
+    dags = [build_release_dag(plan) for plan in plans if only in (None, plan.dag_id)]
+    refreshed = [plan for plan in plans if plan.refresh is not None]
+    dags += [build_refresh_dag(plan) for plan in refreshed if only in (None, naming.refresh_dag_id(plan.application))]
     return {dag.dag_id: dag for dag in dags}
+
+
+def release_plans(manifests_dir: Path) -> tuple[list[ReleasePlan], list[str]]:
+    """The plans of the valid manifests in ``manifests_dir``, and each problem of the others (a line each)."""
+    return _plans(manifests_dir)
 
 
 def check_release_manifests(manifests_dir: Path) -> None:
@@ -330,12 +356,13 @@ def check_release_manifests(manifests_dir: Path) -> None:
 def _plans(manifests_dir: Path, only: str | None = None) -> tuple[list[ReleasePlan], list[str]]:
     """The plans of the valid manifests, and each problem of the others as ``file:line:col: field: message``.
 
-    :param only: a DAG id: read only the manifests of that DAG's application.
+    :param only: a DAG id (release or refresh): read only the manifests of that DAG's application.
     """
     plans: dict[str, ReleasePlan] = {}
     problems: list[str] = []
     for path in discover_manifests(manifests_dir):
-        if only is not None and naming.dag_id(manifest_application(path) or "") != only:
+        application = manifest_application(path) or ""
+        if only is not None and only not in (naming.dag_id(application), naming.refresh_dag_id(application)):
             continue
         try:
             plan = build_plan(load_manifest(path))

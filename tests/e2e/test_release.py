@@ -6,14 +6,18 @@ One local stack, four runs in order: 1.0.0 approved; 2.0.0 rejected at the prod 
 
 from __future__ import annotations
 
+import json
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from flightdeck import naming
 from flightdeck.aws.session import AccountSession
+from flightdeck.ledger import Ledger
 from flightdeck.manifest import load_manifest
 from flightdeck.plan import ReleasePlan, Target, build_plan
 from scripts.airflow_api import AirflowApi
@@ -205,6 +209,80 @@ def test_release_without_changes_needs_no_approval(scenario: Scenario) -> None:
     executes = {s for (task, _), s in states.items() if task.endswith(".execute_change_set")}
     assert executes == {"skipped"}
     assert {s for (task, _), s in states.items() if task.endswith(".smoke_test")} == {"success"}
+
+
+def test_the_ledger_records_every_attempt_and_agrees_with_the_stacks(
+    scenario: Scenario, plan: ReleasePlan, stack: Stack
+) -> None:
+    with Ledger(f"sqlite:///{stack.airflow_home / 'flightdeck-ledger.db'}") as ledger:
+        attempts = {
+            (a.run_id, a.environment, a.region): a
+            for a in ledger.history(plan.application, limit=100)
+            if a.kind == "deploy"
+        }
+    approved, rejected = scenario.outcomes["approved"].run_id, scenario.outcomes["rejected"].run_id
+    first = [a for (run_id, _, _), a in attempts.items() if run_id == approved]
+    assert len(first) == len(plan.targets)
+    for attempt in first:
+        assert (attempt.version, attempt.outcome, attempt.triggered_by) == ("1.0.0", "succeeded", MANAGER)
+        assert attempt.approved_by == "approver"  # the first release creates an IAM role: flagged everywhere
+        assert attempt.change_set_id.startswith(f"arn:aws:cloudformation:{attempt.region}:{attempt.account_id}:")
+        assert len(attempt.artifact_digest) == len(attempt.template_hash) == len(attempt.parameters_hash) == 64
+        # Parameters as version markers only: the greeting's value ("Hello") is nowhere.
+        assert attempt.parameter_versions["Greeting"].startswith(f"ssm:{GREETING}@")
+        assert "Hello" not in repr(attempt.parameter_versions)
+    # The rejected run: dev and staging deployed 2.0.0; prod's targets were prepared but never started.
+    assert attempts[(rejected, "staging", "eu-west-1")].outcome == "succeeded"
+    for region in ("eu-west-1", "us-east-1"):
+        never = attempts[(rejected, "prod", region)]
+        assert (never.outcome, never.approved_by) == ("never_started", None)
+    # `flightdeck status` reads the same ledger and the live stacks' tags: every target runs what it says.
+    status = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "flightdeck"), "status", "--json", "-a", plan.application],
+        env={**stack.airflow_env(), "FLIGHTDECK_MANIFESTS_DIR": str(stack.manifests_dir)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert status.returncode == 0, status.stdout + status.stderr
+    report = json.loads(status.stdout)
+    assert {(r["environment"], r["region"], r["ledger_version"], r["stack_version"]) for r in report} == {
+        ("dev", "eu-west-1", "2.0.0", "2.0.0"),
+        ("staging", "eu-west-1", "2.0.0", "2.0.0"),
+        ("prod", "eu-west-1", "2.0.0", "2.0.0"),
+        ("prod", "us-east-1", "2.0.0", "2.0.0"),
+    }
+    # Airflow's own housekeeping deletes the runs' history; the ledger, in a database of its own, keeps every record.
+    cleaned = subprocess.run(
+        [
+            str(ROOT / ".venv" / "bin" / "airflow"),
+            "db",
+            "clean",
+            "--clean-before-timestamp",
+            _now(),
+            "--dag-ids",
+            plan.dag_id,
+            "--tables",
+            "dag_run,task_instance,xcom,log",
+            "--skip-archive",
+            "--yes",
+            "--error-on-cleanup-failure",
+        ],
+        env=stack.airflow_env(),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
+    with Ledger(f"sqlite:///{stack.airflow_home / 'flightdeck-ledger.db'}") as ledger:
+        kept = ledger.history(plan.application, limit=100)
+    assert {a.id for a in kept} >= {a.id for a in attempts.values()}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
 
 
 def test_missing_parameters_stop_the_release_before_any_change_set(

@@ -60,7 +60,7 @@ def test_one_group_per_environment_in_manifest_order() -> None:
         ("prod", "canary"),
         ("prod", "rest"),
     ]
-    assert set(dag.params) == {"version", "dry_run"}
+    assert set(dag.params) == {"version", "dry_run", "promotion_override"}
     assert "version" in dag.params
 
 
@@ -123,7 +123,7 @@ def manifests(tmp_path: Path) -> Path:
 def test_broken_manifest_does_not_stop_the_others(manifests: Path, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.ERROR):
         dags = load_release_dags(manifests)
-    assert list(dags) == ["release__hello"]
+    assert list(dags) == ["release__hello", "refresh__hello"]
     assert "other.yaml" in caplog.text
     assert "quote" in caplog.text.lower()
 
@@ -136,6 +136,8 @@ def test_a_task_process_builds_only_its_own_dag(
     with caplog.at_level(logging.ERROR):
         assert list(load_release_dags(manifests)) == ["release__hello"]
     assert "other.yaml" not in caplog.text  # the other manifest was not even validated
+    monkeypatch.setenv("_AIRFLOW_PARSING_CONTEXT_DAG_ID", "refresh__hello")
+    assert list(load_release_dags(manifests)) == ["refresh__hello"]
     monkeypatch.setenv("_AIRFLOW_PARSING_CONTEXT_DAG_ID", "release__other")
     assert load_release_dags(manifests) == {}
 
@@ -149,7 +151,7 @@ def test_broken_manifest_is_an_import_error_and_the_others_still_load(
 
     bag = DagBag(dag_folder=str(ROOT / "dags"))
 
-    assert list(bag.dags) == ["release__hello"]
+    assert sorted(bag.dags) == ["refresh__hello", "release__hello"]
     [(error_file, message)] = bag.import_errors.items()
     assert error_file.endswith("release_manifest_errors.py")
     line = BROKEN.splitlines().index("      - id: 111111111111") + 1
@@ -246,7 +248,7 @@ def test_selected_accounts_join_the_last_wave_through_their_select_task() -> Non
 
 def test_every_fixture_manifest_gets_its_dag() -> None:
     fixtures = ROOT / "tests" / "unit" / "fixtures" / "manifests"  # hello.yaml, and full.yaml with an OU selector
-    assert sorted(load_release_dags(fixtures)) == ["release__hello", "release__shop"]
+    assert sorted(load_release_dags(fixtures)) == ["refresh__shop", "release__hello", "release__shop"]
     check_release_manifests(fixtures)  # raises on any invalid manifest
 
 

@@ -192,6 +192,7 @@ def start_change_set(
     description: str = "",
     template_body: str | None = None,
     options: StackOptions | None = None,
+    deployment_mode: str | None = None,
 ) -> StartedChangeSet:
     """Start creating a change set from ``template_url`` (or ``template_body``), or reuse one of that name.
 
@@ -200,7 +201,8 @@ def start_change_set(
     ``cloudformation:DescribeStacks``, ``DeleteStack`` (only a stack in ROLLBACK_COMPLETE: it cannot be
     updated), ``DescribeChangeSet``, ``DeleteChangeSet`` and ``CreateChangeSet``. ``options`` gives the change set
     its notification ARNs and rollback triggers; termination protection and the stack policy are not part of a
-    change set (see :func:`flightdeck.aws.stack_options.apply_stack_options`).
+    change set (see :func:`flightdeck.aws.stack_options.apply_stack_options`). ``deployment_mode="REVERT_DRIFT"``
+    makes a drift-aware change set: it also puts drifted properties back to the template's values.
 
     :raises DeploymentError: the stack is busy (another operation, maybe another run's, is changing it) or stuck
         (``UPDATE_ROLLBACK_FAILED``…), with what to do; or CloudFormation refused the change set.
@@ -230,6 +232,7 @@ def start_change_set(
         **({"RoleARN": execution_role_arn} if execution_role_arn else {}),
         **({"Description": description[:1024]} if description else {}),
         **change_set_arguments(options),
+        **({"DeploymentMode": deployment_mode} if deployment_mode else {}),
     }
     try:
         created = session.client("cloudformation").create_change_set(**request)

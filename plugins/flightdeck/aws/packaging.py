@@ -126,9 +126,13 @@ class Package:
         """The template as canonical JSON, with its code locations in ``bucket``."""
         return canonical_json(self.template).replace(BUCKET_PLACEHOLDER, bucket)
 
+    def template_sha256(self, bucket: str) -> str:
+        """The SHA-256 of :meth:`template_body` for ``bucket``."""
+        return _sha256(self.template_body(bucket).encode())
+
     def template_key(self, bucket: str) -> str:
         """The content-addressed key of :meth:`template_body` for ``bucket``."""
-        return f"{self.key_prefix}/templates/{_sha256(self.template_body(bucket).encode())}.json"
+        return f"{self.key_prefix}/templates/{self.template_sha256(bucket)}.json"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from flightdeck.aws.discard import discard_change_set
 from flightdeck.changes import ChangeSummary, TargetReview, auto_approves, review_markdown
 from flightdeck.errors import FlightdeckError
 from flightdeck.operators.base import fail_fast, target_session
+from flightdeck.operators.recording import record_approval
 from flightdeck.operators.rollout import WaveRules
 from flightdeck.plan import Approval, TargetCatalog
 
@@ -98,7 +99,7 @@ class ReleaseGateOperator(ApprovalOperator):
         allowed = who_must_approve(self.approval, summaries, triggered_by, scope=self._scope)
         if not allowed:
             self.log.info("%s passes without a person: %s", self._scope, _headlines(change_sets))
-            return _record(change_sets, AUTOMATIC, "Approve")
+            return self._approved(context, change_sets, AUTOMATIC)
         self.assigned_users = [{"id": user, "name": user} for user in allowed]
         self.body = review_markdown(
             [_target_review(change_set) for change_set in change_sets],
@@ -126,6 +127,13 @@ class ReleaseGateOperator(ApprovalOperator):
             ) from err
         who = (answer["responded_by_user"] or {}).get("name") or "nobody: the response timeout passed"
         self.log.info("Release to %s approved by %s: %s", self._scope, who, _headlines(change_sets))
+        return self._approved(context, change_sets, who)
+
+    def _approved(self, context: Context, change_sets: list[dict[str, Any]], who: str) -> dict[str, Any]:
+        """What execute checks (XCom), with the approval also recorded on the targets' ledger attempts."""
+        approved = [self.targets[change_set["label"]] for change_set in change_sets]
+        targets = [(target.account_id, target.region) for target in approved]
+        record_approval(context, self.environment, who, targets)
         return _record(change_sets, who, "Approve")
 
     @property

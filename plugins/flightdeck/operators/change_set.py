@@ -16,7 +16,10 @@ from flightdeck.aws.parameters import resolve_parameters_with_versions
 from flightdeck.aws.session import AccountSession
 from flightdeck.changes import ChangeSummary
 from flightdeck.operators.base import TargetOperator, fail_fast, trigger_failure
+from flightdeck.operators.promotion import check_promotion
+from flightdeck.operators.recording import note_prepared
 from flightdeck.operators.review import Review, review_change_set
+from flightdeck.plan import EnvironmentPlan
 from flightdeck.triggers import ChangeSetReadyTrigger
 
 
@@ -30,6 +33,8 @@ class CreateChangeSetOperator(TargetOperator):
     :param application: application name (a stack tag).
     :param capabilities: CloudFormation capabilities to acknowledge.
     :param package_task_id: the package task whose upload this change set deploys.
+    :param previous_environment: the environment before this one, where the version must have succeeded first
+        (:mod:`flightdeck.operators.promotion`); None for the first.
     :param poll_seconds: how often the trigger looks at the change set.
     """
 
@@ -41,11 +46,13 @@ class CreateChangeSetOperator(TargetOperator):
         application: str,
         capabilities: Sequence[str],
         package_task_id: str,
+        previous_environment: EnvironmentPlan | None = None,
         poll_seconds: float = 5,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.application = application
+        self.previous_environment = previous_environment
         self.capabilities = list(capabilities)
         self.package_task_id = package_task_id
         self.poll_seconds = poll_seconds
@@ -56,6 +63,7 @@ class CreateChangeSetOperator(TargetOperator):
         package = self.pull_own_index(context, self.package_task_id)
         if package is None:
             raise AirflowSkipException(f"{target.label}: nothing was packaged, so there is no change set to create")
+        check_promotion(context, target, self.application, self.previous_environment, package["digest"])
         version = context["params"]["version"]
         run_id = context["run_id"]
         session = self.target_session(context)
@@ -75,6 +83,14 @@ class CreateChangeSetOperator(TargetOperator):
             execution_role_arn=target.execution_role_arn,
             description=f"{self.application} {version} ({run_id})",
             options=self.stack_options,
+        )
+        note_prepared(
+            context,
+            target,
+            self.application,
+            change_set_id=started.id,
+            digest=package["digest"],
+            parameter_versions=resolved.versions,
         )
         # Only what is safe to store in the metadata database: no parameter value.
         prepared = {

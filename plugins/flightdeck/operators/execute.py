@@ -15,6 +15,7 @@ from flightdeck.aws.stacks import describe_stack
 from flightdeck.changes import ChangeSummary
 from flightdeck.errors import DeploymentError, FlightdeckError
 from flightdeck.operators.base import TargetOperator, fail_fast, trigger_failure
+from flightdeck.operators.recording import current_attempt
 from flightdeck.operators.review import review_snapshot
 from flightdeck.triggers import StackOperationTrigger
 
@@ -34,6 +35,7 @@ class ExecuteChangeSetOperator(TargetOperator):
     owner has executed the change set (console or ``flightdeck execute``) and the stack operation has finished,
     holding no worker slot however long that takes.
 
+    :param application: application name (its attempts in the release ledger).
     :param change_set_task_id: the task whose XCom describes this target's change set.
     :param approval_task_id: the gate whose XCom records what was approved.
     :param approval_per_target: the gate is mapped per target (its XCom is this instance's map index).
@@ -47,6 +49,7 @@ class ExecuteChangeSetOperator(TargetOperator):
     def __init__(
         self,
         *,
+        application: str,
         change_set_task_id: str,
         approval_task_id: str,
         approval_per_target: bool = False,
@@ -56,6 +59,7 @@ class ExecuteChangeSetOperator(TargetOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.application = application
         self.change_set_task_id = change_set_task_id
         self.approval_task_id = approval_task_id
         self.approval_per_target = approval_per_target
@@ -72,6 +76,7 @@ class ExecuteChangeSetOperator(TargetOperator):
         if change_set is None:
             raise AirflowSkipException(f"{target.label}: its prepare step made no change set; nothing to execute.")
         self.stop_if_wave_failed(context, "deployment")
+        current_attempt(context, target, self.application)  # back in progress when a cleared execute runs again
         session = self.target_session(context)
         if change_set["is_empty"]:
             # Protection and stack policy are not part of a change set: apply them even when nothing changed.

@@ -9,6 +9,7 @@ from airflow.sdk import Context
 
 from flightdeck.aws.packaging import package_template, upload_package
 from flightdeck.operators.base import TargetOperator, fail_fast
+from flightdeck.operators.recording import start_deploy
 
 
 class PackageOperator(TargetOperator):
@@ -30,6 +31,8 @@ class PackageOperator(TargetOperator):
         self.stop_if_wave_failed(context, "preparation")
         package = package_template(Path(self.template_path), key_prefix=self.application)
         target = self.target
+        template_hash = package.template_sha256(target.artifact_bucket)
+        start_deploy(context, target, self.application, digest=package.digest, template_hash=template_hash)
         result = upload_package(self.target_session(context), target.artifact_bucket, package)
         self.log.info(
             "Package %s: %d object(s) uploaded, %d already present in s3://%s",
@@ -40,6 +43,7 @@ class PackageOperator(TargetOperator):
         )
         return {
             "digest": package.digest,
+            "template_sha256": template_hash,
             "template_url": result.template_url,
             "uploaded": list(result.uploaded),
             "skipped": list(result.skipped),

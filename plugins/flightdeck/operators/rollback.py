@@ -19,6 +19,7 @@ from flightdeck.aws.stack_options import apply_stack_options
 from flightdeck.errors import DeploymentError, FlightdeckError
 from flightdeck.operators.base import TargetOperator, fail_fast, trigger_failure
 from flightdeck.operators.change_set import release_tags
+from flightdeck.operators.recording import record_rollback
 from flightdeck.plan import RollbackRules, SmokeCheck
 from flightdeck.smoke import failed_checks, placeholders_for, run_checks
 from flightdeck.triggers import ChangeSetReadyTrigger, StackOperationTrigger
@@ -195,4 +196,12 @@ class SmokeRollback(TargetOperator):
         )
         message = f"{failure}. Rollback: {outcome}"
         (self.log.warning if verified else self.log.error)("%s: %s", self.target.label, message)
+        record_rollback(
+            context,
+            self.target,
+            self.application,
+            rolled_back_to=release.version if release else None,
+            verified=verified,
+            message=message,
+        )
         raise FlightdeckError(message)

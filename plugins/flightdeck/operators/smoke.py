@@ -12,7 +12,9 @@ from flightdeck.aws.cloudformation import describe_stack
 from flightdeck.aws.releases import ReleaseRecord, write_release_record
 from flightdeck.aws.session import AccountSession
 from flightdeck.errors import DeploymentError
+from flightdeck.ledger import Outcome
 from flightdeck.operators.base import fail_fast
+from flightdeck.operators.recording import finish_deploy
 from flightdeck.operators.rollback import SmokeRollback
 from flightdeck.operators.rollout import NEVER_STARTED
 from flightdeck.plan import RollbackRules, SmokeCheck
@@ -103,6 +105,7 @@ class SmokeTestOperator(SmokeRollback):
             )
             self.roll_back(context, session, change_set, failure)  # raises, after the rollback if there is one
         self._record(context, session, change_set)
+        finish_deploy(context, target, self.application, Outcome.SUCCEEDED, f"{len(results)} smoke check(s) passed")
         return results
 
     def _record(self, context: Context, session: AccountSession, change_set: dict[str, Any]) -> None:

@@ -10,7 +10,9 @@ from airflow.sdk import BaseOperator, Context
 
 from flightdeck.errors import FlightdeckError
 from flightdeck.operators.base import fail_fast
+from flightdeck.operators.recording import record_run_outcome
 from flightdeck.operators.rollout import outcome_now
+from flightdeck.plan import TargetCatalog
 
 SUMMARY_KEY = "summary"  # XCom: the per-wave report, pushed whether the release succeeded or not
 
@@ -38,9 +40,12 @@ class ReleaseSummaryOperator(BaseOperator):
 
     The return value (XCom, shown in the run and readable over the REST API) lists per wave the targets that
     succeeded, failed and never started. A wave's failure tolerance lets later waves go on, but a release in which
-    any target failed or never started is not a success: the run ends failed, naming them.
+    any target failed or never started is not a success: the run ends failed, naming them. Every target's outcome
+    is also in the release ledger (those that never started are recorded here).
 
     :param waves: every wave of the release, in deploy order.
+    :param application: application name (its attempts in the release ledger).
+    :param catalogs: every environment's targets by label (to record the targets that never started).
     :param selected_labels: per environment that selects accounts, the labels its select task returned.
     """
 
@@ -48,10 +53,18 @@ class ReleaseSummaryOperator(BaseOperator):
     ui_color = "#eeeeee"
 
     def __init__(
-        self, *, waves: Sequence[WaveTasks], selected_labels: Mapping[str, Any] | None = None, **kwargs: Any
+        self,
+        *,
+        waves: Sequence[WaveTasks],
+        application: str,
+        catalogs: Mapping[str, TargetCatalog],
+        selected_labels: Mapping[str, Any] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(trigger_rule="all_done", **kwargs)
         self.waves = list(waves)
+        self.application = application
+        self.catalogs = dict(catalogs)
         self.selected_labels = dict(selected_labels or {})
 
     @fail_fast
@@ -74,6 +87,7 @@ class ReleaseSummaryOperator(BaseOperator):
                 }
             )
         ti.xcom_push(key=SUMMARY_KEY, value=report)  # kept when the run fails too
+        record_run_outcome(context, self.application, self.catalogs, report)
         failed = [label for wave in report for label in wave["failed"]]
         not_started = [label for wave in report for label in wave["not_started"]]
         if failed or not_started:

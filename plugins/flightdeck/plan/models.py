@@ -191,3 +191,9 @@ class ReleasePlan:
     def targets(self) -> tuple[Target, ...]:
         """Every target of every environment, in deploy order."""
         return tuple(target for environment in self.environments for target in environment.targets)
+
+    def previous_environment(self, name: str) -> EnvironmentPlan | None:
+        """The environment deployed before ``name`` (where a version must succeed first), None for the first."""
+        names = [environment.name for environment in self.environments]
+        index = names.index(name)
+        return self.environments[index - 1] if index else None

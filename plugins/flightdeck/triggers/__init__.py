@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from flightdeck.triggers.base import CloudFormationTrigger, EventOutcome
 from flightdeck.triggers.change_set import ChangeSetReadyTrigger
+from flightdeck.triggers.drift import DriftDetectionTrigger
 from flightdeck.triggers.stack import StackOperationTrigger
 
-__all__ = ["ChangeSetReadyTrigger", "CloudFormationTrigger", "EventOutcome", "StackOperationTrigger"]
+__all__ = [
+    "ChangeSetReadyTrigger",
+    "CloudFormationTrigger",
+    "DriftDetectionTrigger",
+    "EventOutcome",
+    "StackOperationTrigger",
+]

@@ -19,8 +19,10 @@ from airflow.sdk.exceptions import TaskDeferred
 from aws_helpers import API_TOKEN, GREETING, HelloTarget
 
 from flightdeck.errors import FlightdeckError
+from flightdeck.ledger import Ledger, Outcome
 from flightdeck.localaws.faults_client import fault_stats, latency, set_faults
 from flightdeck.manifest import load_manifest
+from flightdeck.operators.base import PermanentFailure
 from flightdeck.operators.change_set import CreateChangeSetOperator
 from flightdeck.operators.execute import ExecuteChangeSetOperator
 from flightdeck.operators.package import PackageOperator
@@ -60,7 +62,7 @@ class _Ti:
 
 
 @pytest.fixture
-def context(hello: HelloTarget) -> dict[str, Any]:
+def context(hello: HelloTarget, task_ledger: Ledger) -> dict[str, Any]:
     dag = type("Dag", (), {"dag_id": "release__hello"})()
     return {"ti": _Ti(), "params": {"version": "1.0.0", "dry_run": False}, "run_id": RUN_ID, "dag": dag}
 
@@ -80,6 +82,7 @@ def _operators() -> tuple[PackageOperator, CreateChangeSetOperator, ExecuteChang
     )
     execute = ExecuteChangeSetOperator(
         task_id="dev.deploy.execute_change_set",
+        application="hello",
         change_set_task_id=CHANGE_SET,
         approval_task_id=APPROVE,
         poll_seconds=0.2,
@@ -135,6 +138,55 @@ def test_quick_operations_need_no_deferral_and_a_retry_does_nothing_twice(
     assert _calls(local_aws, "ExecuteChangeSet") == 1
     # And package again: everything is in the bucket already.
     assert package.execute(context)["uploaded"] == []
+
+
+def test_the_promotion_rule_refuses_before_any_change_set_and_records_what_passed(
+    local_aws: str, context: dict[str, Any], task_ledger: Ledger
+) -> None:
+    plan = build_plan(load_manifest(MANIFEST))
+    dev, staging = plan.environments[0], plan.environments[1]
+    package, _, _ = _operators()
+    create = CreateChangeSetOperator(
+        task_id=CHANGE_SET,
+        application="hello",
+        capabilities=list(plan.capabilities),
+        package_task_id=PACKAGE,
+        previous_environment=staging,  # as if dev came after staging: 1.0.0 must have passed staging first
+        poll_seconds=0.2,
+        target_label=LABEL,
+        targets=dev.catalog,
+        aws_conn_id=None,
+    )
+    set_faults(local_aws, [latency("cloudformation:*", 0)])
+    packaged = package.execute(context)
+    context["ti"].xcoms[(PACKAGE, 0)] = packaged
+
+    with pytest.raises(PermanentFailure, match=r"1\.0\.0 \(artifact \w{12}\) has not succeeded in staging"):
+        create.execute(context)
+    assert _calls(local_aws, "CreateChangeSet") == 0
+
+    staged = task_ledger.start_attempt(
+        application="hello",
+        environment="staging",
+        account_id="222222222222",
+        region="eu-west-1",
+        stack_name="hello-staging",
+        version="1.0.0",
+        dag_id="release__hello",
+        run_id="manual__earlier",
+        artifact_digest=packaged["digest"],
+    )
+    task_ledger.finish_attempt(staged, Outcome.SUCCEEDED)
+    prepared = create.execute(context)
+
+    assert _calls(local_aws, "CreateChangeSet") == 1
+    attempt = task_ledger.find_attempt(
+        dag_id="release__hello", run_id=RUN_ID, environment="dev", account_id="111111111111", region="eu-west-1"
+    )
+    assert attempt is not None
+    assert (attempt.change_set_id, attempt.artifact_digest) == (prepared["id"], packaged["digest"])
+    assert attempt.template_hash == packaged["template_sha256"]
+    assert attempt.parameter_versions == prepared["parameter_versions"]
 
 
 def test_slow_operations_defer_with_identifiers_only_and_resume(local_aws: str, context: dict[str, Any]) -> None:

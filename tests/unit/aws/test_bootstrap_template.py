@@ -90,9 +90,11 @@ def test_deploy_role_is_scoped(template: dict[str, Any]) -> None:
     for statement in statements.values():
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         assert not any(action.endswith("*") for action in actions)
-        # ListSecrets has no resource-level permissions: "*" is the only resource IAM accepts for it.
+        # ListSecrets and DescribeStackDriftDetectionStatus have no resource-level permissions: IAM accepts "*" only.
         assert (
-            statement["Resource"] != "*" or statement["Effect"] == "Deny" or actions == ["secretsmanager:ListSecrets"]
+            statement["Resource"] != "*"
+            or statement["Effect"] == "Deny"
+            or actions in (["secretsmanager:ListSecrets"], ["cloudformation:DescribeStackDriftDetectionStatus"])
         )
 
 
@@ -174,3 +176,18 @@ def test_only_account_owners_execute_where_allow_execute_is_false(template: dict
     assert template["Conditions"]["ExecuteHere"] == {"Fn::Equals": [{"Ref": "AllowExecute"}, "true"]}
     unconditional = [s for s in policy["PolicyDocument"]["Statement"] if "Fn::If" not in s]
     assert not any("cloudformation:ExecuteChangeSet" in str(s.get("Action")) for s in unconditional)
+
+
+def test_deploy_role_may_detect_drift_and_read_what_drift_detection_reads(template: dict[str, Any]) -> None:
+    statements = _statements(template, "DeployRole")
+    assert {
+        "cloudformation:DetectStackDrift",
+        "cloudformation:DetectStackResourceDrift",
+        "cloudformation:DescribeStackResourceDrifts",
+    } <= set(statements["ChangeSetsOnApplicationStacks"]["Action"])
+    assert statements["DriftDetectionStatus"]["Resource"] == "*"
+    functions, roles = statements["DriftOfFunctions"], statements["DriftOfFunctionRoles"]
+    for statement in (functions, roles):
+        assert all(action.split(":")[1].startswith(("Get", "List")) for action in statement["Action"])  # read-only
+    assert _split_sub_join(functions["Resource"], ["hello-"]) == ["arn:aws:lambda:*:111111111111:function:hello-*"]
+    assert _split_sub_join(roles["Resource"], ["hello-"]) == ["arn:aws:iam::111111111111:role/hello-*"]

@@ -56,6 +56,7 @@ def _record(change_set_id: str = CHANGE_SET_ID, fingerprint: str = REVIEWED.fing
 def operator() -> ExecuteChangeSetOperator:
     return ExecuteChangeSetOperator(
         task_id="execute_change_set",
+        application="hello",
         target_label=LABEL,
         targets=TargetCatalog("prod", [TARGET]),
         aws_conn_id=None,

@@ -4,12 +4,14 @@ deletes the change sets, approval records what was approved."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from operator_samples import prod_target
 
 from flightdeck.errors import FlightdeckError
+from flightdeck.ledger import Ledger
 from flightdeck.operators import approval as gate_module
 from flightdeck.operators.approval import AUTOMATIC, ReleaseGateOperator
 from flightdeck.plan import Approval, TargetCatalog
@@ -80,7 +82,7 @@ def test_reject_names_who_and_deletes_the_change_sets(discarded: list[str]) -> N
     assert discarded == [CHANGE_SET["id"]]
 
 
-def test_timeout_that_approves_records_nobody(discarded: list[str]) -> None:
+def test_timeout_that_approves_records_nobody(discarded: list[str], task_ledger: Ledger) -> None:
     gate = _gate(on_timeout="approve")
     assert gate.defaults == ["Approve"]  # the scheduler answers Approve when the timeout passes
     event = {
@@ -89,8 +91,20 @@ def test_timeout_that_approves_records_nobody(discarded: list[str]) -> None:
         "responded_at": datetime(2026, 11, 28, tzinfo=UTC),
         "responded_by_user": None,
     }
-    record = gate.execute_complete({"ti": _Ti()}, event)
+    context = {"ti": _Ti(), "params": {"version": "2.0.0"}, "dag": SimpleNamespace(dag_id="release__hello")}
+    attempt = task_ledger.start_attempt(
+        application="hello",
+        stack_name="hello-prod",
+        version="2.0.0",
+        dag_id="release__hello",
+        run_id="manual__1",
+        environment="prod",
+        account_id="333333333333",
+        region="eu-west-1",
+    )
+    record = gate.execute_complete({**context, "run_id": "manual__1"}, event)
     assert record["approved_by"] == "nobody: the response timeout passed"
+    assert task_ledger.attempt(attempt).approved_by == "nobody: the response timeout passed"
     assert record["change_sets"] == {LABEL: {"id": CHANGE_SET["id"], "fingerprint": "f" * 64}}
     assert discarded == []
     assert record["approved_by"] != AUTOMATIC

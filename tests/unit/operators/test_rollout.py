@@ -137,14 +137,19 @@ def test_a_retried_or_cleared_target_runs_whatever_the_wave() -> None:
 
 
 def _summary(*waves: WaveTasks) -> ReleaseSummaryOperator:
-    return ReleaseSummaryOperator(task_id="release_summary", waves=waves)
+    return ReleaseSummaryOperator(task_id="release_summary", waves=waves, application="hello", catalogs={})
+
+
+def _report_context(ti: _Ti) -> dict[str, Any]:
+    """The report alone: a dry run's context, so nothing goes to the ledger (tests/unit/operators/test_recording.py)."""
+    return {"ti": ti, "params": {"version": "1.0.0", "dry_run": True}}
 
 
 def test_summary_of_a_complete_release() -> None:
     wave = WaveTasks("prod", "rest", ("prod/1/eu-west-1", "prod/2/eu-west-1"), TASKS)
     states = {f"{task}_{i}": "success" for task in TASKS for i in range(2)}
     states[f"{TASKS[2]}_1"] = states[f"{TASKS[3]}_1"] = "skipped"  # nothing to change there
-    report = _summary(wave).execute({"ti": _Ti(states)})
+    report = _summary(wave).execute(_report_context(_Ti(states)))
     assert report == {
         "waves": [
             {
@@ -169,7 +174,7 @@ def test_summary_names_failed_and_never_started_targets_and_fails_the_run() -> N
     states[f"{TASKS[3]}_1"] = states[f"{TASKS[3]}_2"] = "skipped"
     ti = _Ti(states, xcoms={(TASKS[0], NEVER_STARTED, 2): "wave failed"})
     with pytest.raises(PermanentFailure) as info:
-        _summary(canary, rest).execute({"ti": ti})
+        _summary(canary, rest).execute(_report_context(ti))
     assert str(info.value).startswith("Release incomplete: 1 target(s) failed, 1 never started.")
     assert "Failed: prod/2/eu-west-1. Never started: prod/3/eu-west-1." in str(info.value)
     # The report is kept for the failed run too.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from airflow.sdk.exceptions import AirflowSkipException
 
 from flightdeck.aws.releases import ReleaseRecord
 from flightdeck.aws.stacks import StackState
+from flightdeck.ledger import Ledger, Outcome
 from flightdeck.operators import smoke as smoke_module
 from flightdeck.operators.base import PermanentFailure
 from flightdeck.operators.rollback import ROLLBACK_KEY
@@ -64,7 +66,12 @@ class _Ti:
 
 
 def _context(ti: _Ti, dry_run: bool = False) -> dict[str, Any]:
-    return {"ti": ti, "params": {"version": "2.0.0", "dry_run": dry_run}, "run_id": "manual__2"}
+    return {
+        "ti": ti,
+        "params": {"version": "2.0.0", "dry_run": dry_run},
+        "run_id": "manual__2",
+        "dag": SimpleNamespace(dag_id="release__hello"),
+    }
 
 
 @pytest.fixture
@@ -94,7 +101,7 @@ class _Calls(list):
 
 
 @pytest.fixture
-def checked(monkeypatch: pytest.MonkeyPatch) -> _Calls:
+def checked(monkeypatch: pytest.MonkeyPatch, task_ledger: Ledger) -> _Calls:
     calls = _Calls()
 
     def run_checks(session: object, outputs: dict[str, str], checks: Any, placeholders: dict[str, str]) -> list:
@@ -111,7 +118,7 @@ def checked(monkeypatch: pytest.MonkeyPatch) -> _Calls:
 
 
 def test_passing_checks_are_the_return_value_and_an_xcom(
-    operator: SmokeTestOperator, checked: _Calls, capfd: pytest.CaptureFixture[str]
+    operator: SmokeTestOperator, checked: _Calls, capfd: pytest.CaptureFixture[str], task_ledger: Ledger
 ) -> None:
     ti = _Ti()
     documents = operator.execute(_context(ti))
@@ -137,10 +144,14 @@ def test_passing_checks_are_the_return_value_and_an_xcom(
     assert (record.version, record.run_id, record.digest) == ("2.0.0", "manual__2", "d1")
     assert record.template_url == PACKAGE["template_url"]
     assert record.parameter_versions == CHANGE_SET["parameter_versions"]
+    # And the release ledger says the target's attempt succeeded.
+    [attempt] = task_ledger.history("hello")
+    assert (attempt.version, attempt.run_id, attempt.outcome) == ("2.0.0", "manual__2", Outcome.SUCCEEDED)
+    assert attempt.message == "2 smoke check(s) passed"
 
 
 def test_a_failed_check_fails_the_task_naming_each_problem_and_keeps_the_results(
-    operator: SmokeTestOperator, checked: _Calls, capfd: pytest.CaptureFixture[str]
+    operator: SmokeTestOperator, checked: _Calls, capfd: pytest.CaptureFixture[str], task_ledger: Ledger
 ) -> None:
     checked.results = [
         check_result("says-hello", "lambda", ["field 'environment' is 'tampered', expected 'prod'"]),
@@ -157,6 +168,9 @@ def test_a_failed_check_fails_the_task_naming_each_problem_and_keeps_the_results
     assert [result["passed"] for result in ti.pushed[RESULTS_KEY]] == [False, True]
     assert ti.pushed[ROLLBACK_KEY]["rolled_back_to"] is None
     assert checked.recorded == []  # a failed release is never recorded as verified
+    [attempt] = task_ledger.history("hello")  # no rollback ran, so there is no rollback attempt
+    assert (attempt.kind, attempt.outcome) == ("deploy", Outcome.FAILED)
+    assert attempt.message == str(info.value)
     logged = "".join(capfd.readouterr())
     assert f"Smoke check says-hello (lambda) on {LABEL}: FAILED: field 'environment' is 'tampered'" in logged
 
