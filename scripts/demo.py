@@ -218,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
         smoke = smoke_results(outcome)
         print(f"\nSmoke tests: {smoke}")
         print(f"UI: {stack.api_url}/dags/{plan.dag_id}   logs: {stack.logs_dir}")
+        print(
+            f"Releases page: {stack.api_url}/plugin/releases   "
+            f"release ledger: {stack.airflow_home / 'flightdeck-ledger.db'} (`flightdeck status`)"
+        )
         ok = (
             outcome.state == "success"
             and all(row["status"].endswith("_COMPLETE") and "ROLLBACK" not in row["status"] for row in rows)
