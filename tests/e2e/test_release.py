@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -254,20 +255,21 @@ def test_the_ledger_records_every_attempt_and_agrees_with_the_stacks(
         ("prod", "us-east-1", "2.0.0", "2.0.0"),
     }
     # Airflow's own housekeeping deletes the runs' history; the ledger, in a database of its own, keeps every record.
+    # (Airflow 3.3's `db clean` also visits the `deadline` table and fails on it with SQLite, so its exit status
+    # says nothing: what matters is that the first run is gone from Airflow and still in the ledger.)
     cleaned = subprocess.run(
         [
             str(ROOT / ".venv" / "bin" / "airflow"),
             "db",
             "clean",
             "--clean-before-timestamp",
-            _now(),
+            datetime.now(UTC).isoformat(),
             "--dag-ids",
             plan.dag_id,
             "--tables",
             "dag_run,task_instance,xcom,log",
             "--skip-archive",
             "--yes",
-            "--error-on-cleanup-failure",
         ],
         env=stack.airflow_env(),
         capture_output=True,
@@ -275,14 +277,12 @@ def test_the_ledger_records_every_attempt_and_agrees_with_the_stacks(
         timeout=180,
         check=False,
     )
-    assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
+    manager = AirflowApi(stack.api_url, MANAGER, stack.state.passwords[MANAGER])
+    gone = manager.request("GET", f"/dags/{plan.dag_id}/dagRuns/{quote(approved, safe='')}")
+    assert gone.status_code == 404, cleaned.stdout + cleaned.stderr
     with Ledger(f"sqlite:///{stack.airflow_home / 'flightdeck-ledger.db'}") as ledger:
         kept = ledger.history(plan.application, limit=100)
     assert {a.id for a in kept} >= {a.id for a in attempts.values()}
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
 
 
 def test_missing_parameters_stop_the_release_before_any_change_set(
