@@ -8,8 +8,10 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 # End-to-end tests that serve their own apps on stacks of their own: they run beside the main e2e tests.
 OWN_STACKS := tests/e2e/test_faults.py tests/e2e/test_fault_recovery.py tests/e2e/test_refresh.py
+# The example release on the production topology (PostgreSQL, Redis, Celery): in `make test`, not in `make test-fast`.
+PROD_TOPOLOGY := tests/e2e/test_production_topology.py
 
-.PHONY: install chromium lint format test unit integration e2e up down demo bench lock clean
+.PHONY: install chromium lint format test test-fast lanes unit integration e2e up down demo bench lock clean
 
 install: $(STAMP)
 
@@ -43,15 +45,22 @@ format: install
 # The end-to-end tests mostly wait on a scheduler: the fault-injection suite and the scheduled refresh run on stacks
 # of their own, and the unit and integration tests run beside them (their reports follow the main e2e report), so
 # CI takes about as long as the longest of the three. The main e2e tests take longest: the other two run at a lower
-# CPU priority (nice).
+# CPU priority (nice). `make test` also releases the example app on the production topology (PostgreSQL, Redis, a
+# Celery worker: docs/production-topology.md), after the unit and integration tests; `make test-fast` leaves it out.
 test: install lint chromium
+	@$(MAKE) --no-print-directory lanes AFTER_FAST="$(PROD_TOPOLOGY)"
+
+test-fast: install lint chromium
+	@$(MAKE) --no-print-directory lanes AFTER_FAST=
+
+lanes:
 	@mkdir -p .flightdeck && rm -f .flightdeck/fault-recovery.jsonl
-	@nice -n 15 $(PY) -m pytest tests/unit tests/integration -p no:cacheprovider > .flightdeck/fast-tests.log 2>&1 & fast=$$!; \
+	@nice -n 15 $(PY) -m pytest tests/unit tests/integration $(AFTER_FAST) -p no:cacheprovider > .flightdeck/fast-tests.log 2>&1 & fast=$$!; \
 	  nice -n 5 $(PY) -m pytest $(OWN_STACKS) -p no:cacheprovider > .flightdeck/fault-tests.log 2>&1 & faults=$$!; \
-	  $(PY) -m pytest tests/e2e $(addprefix --ignore=,$(OWN_STACKS)); e2e=$$?; \
+	  $(PY) -m pytest tests/e2e $(addprefix --ignore=,$(OWN_STACKS) $(PROD_TOPOLOGY)); e2e=$$?; \
 	  wait $$fast; fast_rc=$$?; wait $$faults; faults_rc=$$?; \
 	  echo "---- fault-injection suite and scheduled refresh (ran beside, on stacks of their own) ----"; cat .flightdeck/fault-tests.log; \
-	  echo "---- unit and integration tests (ran beside the e2e tests) ----"; cat .flightdeck/fast-tests.log; \
+	  echo "---- unit and integration tests$(if $(AFTER_FAST), then the production topology,) (ran beside the e2e tests) ----"; cat .flightdeck/fast-tests.log; \
 	  test $$e2e -eq 0 && test $$faults_rc -eq 0 && test $$fast_rc -eq 0
 
 unit: install

@@ -60,6 +60,11 @@ class Stack:
     :param manifests_dir: the release manifests the DAG loader reads.
     """
 
+    #: The Airflow processes of the stack, each started as ``component_argv(name)`` (the local AWS comes first).
+    components: tuple[str, ...] = COMPONENTS
+    #: What ``stack.json`` holds (a subclass may persist more).
+    state_type: type[StackState] = StackState
+
     def __init__(self, state_dir: Path | None = None, manifests_dir: Path | None = None) -> None:
         self.state_dir = (state_dir or Path(os.environ.get("FLIGHTDECK_STATE_DIR", ROOT / ".flightdeck"))).resolve()
         self.manifests_dir = (manifests_dir or ROOT / "include" / "manifests").resolve()
@@ -71,8 +76,19 @@ class Stack:
     # -- state ---------------------------------------------------------------------------------------------
     def _load_state(self) -> StackState:
         if self.state_file.exists():
-            return StackState(**json.loads(self.state_file.read_text()))
-        return StackState()
+            return self.state_type(**json.loads(self.state_file.read_text()))
+        return self.state_type()
+
+    def _new_state(self) -> StackState:
+        """Fresh ports, secrets and passwords for ``up``."""
+        return StackState(
+            aws_port=free_port(),
+            api_port=free_port(),
+            worker_log_port=free_port(),
+            trigger_log_port=free_port(),
+            jwt_secret=secrets.token_urlsafe(32),
+            passwords={user: secrets.token_urlsafe(12) for user in USERS},
+        )
 
     def _save_state(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -150,29 +166,23 @@ class Stack:
     def up(self) -> None:
         """Start the local AWS and Airflow (whatever is not running yet), then bootstrap the demo accounts."""
         if self.running():
-            if len(self.running()) == len(COMPONENTS) + 1 and self._healthy():
+            if len(self.running()) == len(self.components) + 1 and self._healthy():
                 return
             self.down()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.logs_dir.mkdir(exist_ok=True)
         self.airflow_home.mkdir(exist_ok=True)
         self._preload_flightdeck()
-        self.state = StackState(
-            aws_port=free_port(),
-            api_port=free_port(),
-            worker_log_port=free_port(),
-            trigger_log_port=free_port(),
-            jwt_secret=secrets.token_urlsafe(32),
-            passwords={user: secrets.token_urlsafe(12) for user in USERS},
-        )
+        self.state = self._new_state()
         passwords_file = self.state_dir / "passwords.json"
         passwords_file.write_text(json.dumps(self.state.passwords))
         passwords_file.chmod(0o600)
         try:
             self._start_local_aws()
+            self._create_databases()
             self._run(["airflow", "db", "migrate"], "db-migrate")
-            for component in COMPONENTS:
-                self._spawn(component, ["airflow", component])
+            for component in self.components:
+                self._spawn(component, self.component_argv(component))
             self._wait_healthy()
             self._bootstrap()
         except BaseException:
@@ -196,6 +206,13 @@ class Stack:
             self._save_state()
 
     # -- helpers -------------------------------------------------------------------------------------------
+    def component_argv(self, name: str) -> list[str]:
+        """The command that starts the Airflow component ``name``."""
+        return ["airflow", name]
+
+    def _create_databases(self) -> None:
+        """Make the databases the stack needs before ``airflow db migrate`` (SQLite files make themselves)."""
+
     def _preload_flightdeck(self) -> None:
         """Have every Airflow component import Flightdeck when it starts (``airflow_local_settings``).
 
@@ -274,6 +291,10 @@ class Stack:
 
 
 def _alive(pid: int) -> bool:
+    # A component this process started and that has exited stays a zombie (signal 0 still reaches it) until reaped.
+    with contextlib.suppress(ChildProcessError):
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
