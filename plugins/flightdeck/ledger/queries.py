@@ -27,6 +27,41 @@ _TARGET = (
 _NEWEST_FIRST = (deployments.c.started_at.desc(), deployments.c.id.desc())
 
 
+def by_id(attempt_id: int) -> Select[Any]:
+    """One attempt by id."""
+    return select(deployments).where(deployments.c.id == attempt_id)
+
+
+def by_key(
+    *, dag_id: str, run_id: str, environment: str, account_id: str, region: str, kind: AttemptKind
+) -> Select[Any]:
+    """The attempt of one run, target and kind: the idempotency key of ``start_attempt``."""
+    c = deployments.c
+    return select(deployments).where(
+        c.dag_id == dag_id,
+        c.run_id == run_id,
+        c.environment == environment,
+        c.account_id == account_id,
+        c.region == region,
+        c.kind == kind.value,
+    )
+
+
+def release(application: str, environment: str, version: str) -> Select[Any]:
+    """Every deploy attempt of a version in an environment, of every run, oldest first."""
+    c = deployments.c
+    return (
+        select(deployments)
+        .where(
+            c.application == application,
+            c.environment == environment,
+            c.version == version,
+            c.kind == AttemptKind.DEPLOY.value,
+        )
+        .order_by(c.started_at, c.id)
+    )
+
+
 def latest_by_target(application: str | None, environment: str | None) -> Select[Any]:
     """The newest attempt (latest start, then highest id) per (application, environment, account, region)."""
     rank = func.row_number().over(partition_by=_TARGET, order_by=_NEWEST_FIRST).label("rank")

@@ -8,12 +8,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, exc, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, Table, create_engine, event, exc, insert, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
 
 from flightdeck.errors import TransientError
 from flightdeck.ledger import migrate, queries
+from flightdeck.ledger.reads import LedgerReads
 from flightdeck.ledger.records import (
     Attempt,
     AttemptKind,
@@ -22,7 +23,6 @@ from flightdeck.ledger.records import (
     LedgerError,
     Outcome,
     Override,
-    SucceededRelease,
     check_account_id,
     check_drifted_resources,
     check_parameter_versions,
@@ -53,7 +53,7 @@ def create_ledger_engine(url: str | URL) -> Engine:
     return engine
 
 
-class Ledger:
+class Ledger(LedgerReads):
     """Records every deployment attempt and promotion override, and answers what was deployed where.
 
     It does not create its tables: call :meth:`upgrade` (or :func:`flightdeck.ledger.upgrade`) once first.
@@ -300,107 +300,6 @@ class Ledger:
         )
         with self._transaction("record an override") as connection:
             return queries.override_of(connection.execute(statement).one())
-
-    # Reads
-
-    def attempt(self, attempt_id: int) -> Attempt:
-        """One attempt by id; raises :class:`LedgerError` when there is none."""
-        with self._transaction("read an attempt") as connection:
-            row = connection.execute(select(deployments).where(deployments.c.id == attempt_id)).one_or_none()
-        if row is None:
-            raise LedgerError(f"The ledger has no deployment attempt {attempt_id}")
-        return queries.attempt_of(row)
-
-    def find_attempt(
-        self,
-        *,
-        dag_id: str,
-        run_id: str,
-        environment: str,
-        account_id: str,
-        region: str,
-        kind: AttemptKind | str = AttemptKind.DEPLOY,
-    ) -> Attempt | None:
-        """The attempt of that run, target and kind (the idempotency key of :meth:`start_attempt`), if recorded."""
-        c = deployments.c
-        statement = select(deployments).where(
-            c.dag_id == dag_id,
-            c.run_id == run_id,
-            c.environment == environment,
-            c.account_id == account_id,
-            c.region == region,
-            c.kind == kind_of(kind).value,
-        )
-        with self._transaction("find an attempt") as connection:
-            row = connection.execute(statement).one_or_none()
-        return None if row is None else queries.attempt_of(row)
-
-    def release_attempts(self, application: str, environment: str, version: str) -> tuple[Attempt, ...]:
-        """Every deploy attempt of ``version`` in ``environment``, of every run, oldest first."""
-        c = deployments.c
-        statement = (
-            select(deployments)
-            .where(
-                c.application == application,
-                c.environment == environment,
-                c.version == version,
-                c.kind == AttemptKind.DEPLOY.value,
-            )
-            .order_by(c.started_at, c.id)
-        )
-        with self._transaction("read a release's attempts") as connection:
-            rows = connection.execute(statement).all()
-        return tuple(queries.attempt_of(row) for row in rows)
-
-    def latest_by_target(
-        self, *, application: str | None = None, environment: str | None = None
-    ) -> tuple[Attempt, ...]:
-        """The newest attempt of each (application, environment, account, region), sorted by those four."""
-        with self._transaction("read the latest attempts") as connection:
-            rows = connection.execute(queries.latest_by_target(application, environment)).all()
-        return tuple(queries.attempt_of(row) for row in rows)
-
-    def history(
-        self,
-        application: str,
-        *,
-        environment: str | None = None,
-        account_id: str | None = None,
-        region: str | None = None,
-        limit: int = 50,
-    ) -> tuple[Attempt, ...]:
-        """An application's attempts (of one environment, account, region if given), newest first."""
-        if limit < 1:
-            raise LedgerError(f"A history has at least one attempt: limit {limit}")
-        statement = queries.history(application, environment, account_id, region, limit)
-        with self._transaction("read the history") as connection:
-            rows = connection.execute(statement).all()
-        return tuple(queries.attempt_of(row) for row in rows)
-
-    def succeeded_versions(self, application: str, environment: str) -> tuple[SucceededRelease, ...]:
-        """Versions that succeeded in ``environment``, newest first (the promotion rule's evidence).
-
-        A version succeeded when one run's deploy attempts of it in that environment all succeeded, all with the
-        same artifact digest (a target that failed, was rolled back, never started or is still running means
-        that run did not succeed; a cleared target that then succeeded counts, its attempt being updated).
-        """
-        with self._transaction("read succeeded versions") as connection:
-            rows = connection.execute(queries.succeeded(application, environment)).all()
-        return tuple(queries.succeeded_of(row) for row in rows)
-
-    def has_succeeded(self, application: str, environment: str, version: str, artifact_digest: str) -> bool:
-        """Whether ``version`` with ``artifact_digest`` succeeded in ``environment`` (:meth:`succeeded_versions`)."""
-        statement = queries.succeeded(application, environment, version=version, artifact_digest=artifact_digest)
-        with self._transaction("read succeeded versions") as connection:
-            return connection.execute(statement.limit(1)).first() is not None
-
-    def overrides(
-        self, application: str, *, environment: str | None = None, version: str | None = None
-    ) -> tuple[Override, ...]:
-        """The promotion overrides recorded for an application, newest first."""
-        with self._transaction("read overrides") as connection:
-            rows = connection.execute(queries.overrides(application, environment, version)).all()
-        return tuple(queries.override_of(row) for row in rows)
 
     # Internals
 
