@@ -11,7 +11,7 @@ OWN_STACKS := tests/e2e/test_faults.py tests/e2e/test_fault_recovery.py tests/e2
 # The example release on the production topology (PostgreSQL, Redis, Celery): in `make test`, not in `make test-fast`.
 PROD_TOPOLOGY := tests/e2e/test_production_topology.py
 
-.PHONY: install chromium lint format test test-fast lanes unit integration e2e up down demo bench lock clean
+.PHONY: install chromium lint format test test-fast lanes unit integration e2e up down demo bench bench-e2e lock clean
 
 install: $(STAMP)
 
@@ -81,8 +81,23 @@ down: install
 demo: install
 	$(PY) -m scripts.demo
 
-bench: install
-	AIRFLOW_HOME=$(CURDIR)/.flightdeck/bench-airflow $(PY) -m benchmarks.parse
+# Parsing at fleet scale, against dag-factory (benchmarks/requirements.txt, never in the venv). Run on a quiet machine.
+BENCH_DEPS := .flightdeck/bench-deps
+BENCH_ENV := AIRFLOW_HOME=$(CURDIR)/.flightdeck/bench-airflow DO_NOT_TRACK=1 AIRFLOW__DAG_FACTORY__ENABLE_TELEMETRY=False
+bench: install $(BENCH_DEPS)/.installed
+	$(BENCH_ENV) $(PY) -m benchmarks.parse
+	$(BENCH_ENV) PYTHONPATH=$(CURDIR)/$(BENCH_DEPS) $(PY) -m benchmarks.parse_dagfactory
+
+$(BENCH_DEPS)/.installed: benchmarks/requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --target $(BENCH_DEPS) -r benchmarks/requirements.txt
+	@touch $@
+
+# The release on a local stack with injected latency: critical path, worker slots, CloudFormation calls and detection
+# lag (docs/benchmarks-howto.md). About an hour on a quiet machine.
+bench-e2e: install
+	$(PY) -m benchmarks.critical_path --cli-loop
+	$(PY) -m benchmarks.slots
+	$(PY) -m benchmarks.api_calls --cli-loop
 
 # Re-resolve the locks (needs the package index); commit both files.
 lock: install

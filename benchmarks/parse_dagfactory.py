@@ -8,7 +8,8 @@ median build times and their ratio, serialised sizes and peak memory (tracemallo
 
     .venv/bin/python -m benchmarks.parse_dagfactory [--sizes 10,100,1000,5000] [--repeat 3] [--write]
 
-dag-factory is a dev-only dependency (see docs/benchmarks-howto.md); its run-time telemetry is switched off here.
+dag-factory is the benchmark's own dependency (benchmarks/requirements.txt, installed by `make bench` outside the venv);
+its run-time telemetry is switched off here.
 """
 
 from __future__ import annotations
@@ -44,9 +45,9 @@ def require_dagfactory() -> Any:
         import dagfactory
     except ImportError:
         raise SystemExit(
-            "dag-factory is not installed: this benchmark compares against dag-factory 1.1.\n"
-            "Add `dag-factory==1.1.0` to requirements-dev.in, run `make lock` and `make install` "
-            "(or, for a one-off run: .venv/bin/pip install dag-factory==1.1.0)."
+            "dag-factory is not importable: this benchmark compares against dag-factory 1.1.\n"
+            "Run it through `make bench`, which installs benchmarks/requirements.txt into .flightdeck/bench-deps "
+            "(never into the venv: dag-factory brings an Airflow plugin) and puts that folder on PYTHONPATH."
         ) from None
     if not dagfactory.__version__.startswith("1.1."):
         print(f"warning: dag-factory {dagfactory.__version__} installed, the reference is 1.1", file=sys.stderr)
