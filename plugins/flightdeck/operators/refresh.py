@@ -9,15 +9,14 @@ from airflow.sdk import Context
 from airflow.sdk.exceptions import AirflowSkipException
 
 from flightdeck import naming
-from flightdeck.aws.cloudformation import describe_stack, read_change_set, start_change_set, start_execution
-from flightdeck.aws.parameters import resolve_pinned_parameters
+from flightdeck.aws.cloudformation import describe_stack, read_change_set, start_execution
 from flightdeck.aws.releases import ReleaseRecord, record_key
 from flightdeck.aws.session import AccountSession
 from flightdeck.aws.stack_options import apply_stack_options
 from flightdeck.errors import DeploymentError, FlightdeckError
 from flightdeck.ledger import Outcome
 from flightdeck.operators.base import fail_fast, trigger_failure
-from flightdeck.operators.change_set import release_tags
+from flightdeck.operators.redeploy import start_recorded_release
 from flightdeck.operators.refresh_records import RefreshStep, records_failure
 from flightdeck.plan import SmokeCheck
 from flightdeck.smoke import CheckResult, failed_checks, placeholders_for, run_checks, summary
@@ -66,22 +65,13 @@ class RefreshChangeSetOperator(RefreshStep):
             )
         record = ReleaseRecord.from_dict(detected["record"])
         session = self.target_session(context)
-        parameters = resolve_pinned_parameters(
+        started = start_recorded_release(
             session,
-            [(p.name, p.kind, p.value) for p in target.parameters],
-            versions=record.parameter_versions,
-            release={"version": record.version, "run_id": record.run_id},
-        )
-        started = start_change_set(
-            session,
-            stack_name=target.stack_name,
+            target,
+            record,
             change_set_name=naming.refresh_change_set_name(context["run_id"], target.label),
-            template_url=record.template_url,
-            parameters=parameters,
-            tags=release_tags(target.tags, record.version, record.run_id, {}),
-            capabilities=self.capabilities,
-            execution_role_arn=target.execution_role_arn,
             description=f"{self.application} refresh of {record.version} ({context['run_id']})",
+            capabilities=self.capabilities,
             options=self.stack_options,
             deployment_mode=REVERT_DRIFT,
         )

@@ -11,15 +11,14 @@ from typing import Any, NoReturn
 from airflow.sdk import Context
 
 from flightdeck import naming
-from flightdeck.aws.cloudformation import delete_stack, describe_stack, start_change_set, start_execution
-from flightdeck.aws.parameters import resolve_pinned_parameters
+from flightdeck.aws.cloudformation import delete_stack, describe_stack, start_execution
 from flightdeck.aws.releases import ReleaseRecord, read_release_record
 from flightdeck.aws.session import AccountSession
 from flightdeck.aws.stack_options import apply_stack_options
 from flightdeck.errors import DeploymentError, FlightdeckError
 from flightdeck.operators.base import TargetOperator, fail_fast, trigger_failure
-from flightdeck.operators.change_set import release_tags
 from flightdeck.operators.recording import record_rollback
+from flightdeck.operators.redeploy import start_recorded_release
 from flightdeck.plan import RollbackRules, SmokeCheck
 from flightdeck.smoke import failed_checks, placeholders_for, run_checks
 from flightdeck.triggers import ChangeSetReadyTrigger, StackOperationTrigger
@@ -73,23 +72,13 @@ class SmokeRollback(TargetOperator):
                 "nothing; find out what changed around the stack",
             )
         self.log.warning("%s: rolling back to %s (run %s)", target.label, record.version, record.run_id)
-        sources = [(p.name, p.kind, p.value) for p in target.parameters]
-        parameters = resolve_pinned_parameters(
+        started = start_recorded_release(
             session,
-            sources,
-            versions=record.parameter_versions,
-            release={"version": record.version, "run_id": record.run_id},
-        )
-        started = start_change_set(
-            session,
-            stack_name=target.stack_name,
+            target,
+            record,
             change_set_name=naming.rollback_change_set_name(context["run_id"], target.label),
-            template_url=record.template_url,
-            parameters=parameters,
-            tags=release_tags(target.tags, record.version, record.run_id, {}),
-            capabilities=self.capabilities,
-            execution_role_arn=target.execution_role_arn,
             description=f"{self.application} rollback to {record.version} ({context['run_id']})",
+            capabilities=self.capabilities,
             options=self.stack_options,
         )
         trigger = ChangeSetReadyTrigger(
