@@ -66,16 +66,7 @@ class ReleaseGateOperator(ApprovalOperator):
     ) -> None:
         # A target that failed to prepare leaves the others to the gate, within the wave's failure tolerance.
         kwargs.setdefault("trigger_rule", "all_done_min_one_success")
-        timeout = timedelta(seconds=approval.timeout_seconds) if approval.timeout_seconds else None
-        super().__init__(
-            subject=f"Release {application} to {environment}",
-            fail_on_reject=True,
-            response_timeout=timeout,
-            # Without defaults a timeout fails the gate (reject); with them the scheduler answers Approve.
-            defaults=[ApprovalOperator.APPROVE] if approval.on_timeout == "approve" else None,
-            assigned_users=[{"id": user, "name": user} for user in approval.approvers],
-            **kwargs,
-        )
+        super().__init__(**gate_arguments(approval, f"Release {application} to {environment}"), **kwargs)
         self.environment = environment
         self.application = application
         self.approval = approval
@@ -206,6 +197,18 @@ class ReleaseGateOperator(ApprovalOperator):
             message="\n".join(lines),
             region_name=topic.split(":")[3],
         )
+
+
+def gate_arguments(approval: Approval, subject: str) -> dict[str, Any]:
+    """The Human-in-the-loop arguments of a gate that follows the manifest's approval rules."""
+    return {
+        "subject": subject,
+        "fail_on_reject": True,
+        "response_timeout": timedelta(seconds=approval.timeout_seconds) if approval.timeout_seconds else None,
+        # Without defaults a timeout fails the gate (reject); with them the scheduler answers Approve.
+        "defaults": [ApprovalOperator.APPROVE] if approval.on_timeout == "approve" else None,
+        "assigned_users": [{"id": user, "name": user} for user in approval.approvers],
+    }
 
 
 def who_must_approve(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from airflow.providers.standard.exceptions import HITLRejectException, HITLTimeoutError
@@ -13,7 +12,7 @@ from airflow.sdk.exceptions import AirflowSkipException
 from flightdeck.aws.discard import discard_change_set
 from flightdeck.errors import FlightdeckError
 from flightdeck.ledger import AttemptKind, Outcome
-from flightdeck.operators.approval import AUTOMATIC
+from flightdeck.operators.approval import AUTOMATIC, gate_arguments
 from flightdeck.operators.base import fail_fast, target_session
 from flightdeck.operators.recording import task_ledger
 from flightdeck.plan import Approval, TargetCatalog
@@ -52,15 +51,7 @@ class RefreshGateOperator(ApprovalOperator):
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("trigger_rule", "all_done")  # a target that failed leaves the others to refresh
-        timeout = timedelta(seconds=approval.timeout_seconds) if approval.timeout_seconds else None
-        super().__init__(
-            subject=f"Refresh {application} in {environment}",
-            fail_on_reject=True,
-            response_timeout=timeout,
-            defaults=[ApprovalOperator.APPROVE] if approval.on_timeout == "approve" else None,
-            assigned_users=[{"id": user, "name": user} for user in approval.approvers],
-            **kwargs,
-        )
+        super().__init__(**gate_arguments(approval, f"Refresh {application} in {environment}"), **kwargs)
         self.environment = environment
         self.application = application
         self.approval = approval
