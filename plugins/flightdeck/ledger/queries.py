@@ -12,6 +12,7 @@ from flightdeck.ledger.records import (
     AttemptKind,
     DriftedResource,
     DriftStatus,
+    Durations,
     Outcome,
     Override,
     SucceededRelease,
@@ -93,6 +94,29 @@ def history(
     return statement.order_by(*_NEWEST_FIRST).limit(limit)
 
 
+def last_durations(application: str, environment: str, account_id: str, region: str, stack_name: str) -> Select[Any]:
+    """Per duration column, its value in the newest attempt (latest start, then highest id) of a stack that has one."""
+    c = deployments.c
+    target = (
+        c.application == application,
+        c.environment == environment,
+        c.account_id == account_id,
+        c.region == region,
+        c.stack_name == stack_name,
+    )
+    return select(
+        *(
+            select(column)
+            .where(*target, column.is_not(None))
+            .order_by(*_NEWEST_FIRST)
+            .limit(1)
+            .scalar_subquery()
+            .label(column.name)
+            for column in (c.change_set_seconds, c.operation_seconds)
+        )
+    )
+
+
 def succeeded(
     application: str, environment: str, *, version: str | None = None, artifact_digest: str | None = None
 ) -> Select[Any]:
@@ -155,6 +179,8 @@ def attempt_of(row: Row[Any]) -> Attempt:
                 if values["drifted_resources"] is None
                 else tuple(DriftedResource.from_json(item) for item in values["drifted_resources"])
             ),
+            "change_set_seconds": _seconds(values["change_set_seconds"]),
+            "operation_seconds": _seconds(values["operation_seconds"]),
         }
     )
 
@@ -163,5 +189,14 @@ def override_of(row: Row[Any]) -> Override:
     return Override(**row._asdict())
 
 
+def durations_of(row: Row[Any]) -> Durations:
+    return Durations(**{name: _seconds(value) for name, value in row._asdict().items()})
+
+
 def succeeded_of(row: Row[Any]) -> SucceededRelease:
     return SucceededRelease(**row._asdict())
+
+
+def _seconds(value: float | None) -> float | None:
+    """A duration as a float: SQLite's RETURNING gives 90.0 back as 90 (its REAL columns store whole numbers so)."""
+    return None if value is None else float(value)

@@ -8,7 +8,15 @@ from contextlib import AbstractContextManager
 from sqlalchemy import Connection
 
 from flightdeck.ledger import queries
-from flightdeck.ledger.records import Attempt, AttemptKind, LedgerError, Override, SucceededRelease, kind_of
+from flightdeck.ledger.records import (
+    Attempt,
+    AttemptKind,
+    Durations,
+    LedgerError,
+    Override,
+    SucceededRelease,
+    kind_of,
+)
 
 
 class LedgerReads:
@@ -78,6 +86,19 @@ class LedgerReads:
         with self._transaction("read the history") as connection:
             rows = connection.execute(statement).all()
         return tuple(queries.attempt_of(row) for row in rows)
+
+    def last_durations(
+        self, application: str, environment: str, account_id: str, region: str, stack_name: str
+    ) -> Durations:
+        """How long the target's stack last took to create a change set and to run an operation, each on its own.
+
+        Each is that of the newest attempt (latest start, then highest id) of that target and stack that recorded
+        it, whatever its kind and outcome; ``None`` when none did.
+        """
+        statement = queries.last_durations(application, environment, account_id, region, stack_name)
+        with self._transaction("read the last durations") as connection:
+            row = connection.execute(statement).one()
+        return queries.durations_of(row)
 
     def succeeded_versions(self, application: str, environment: str) -> tuple[SucceededRelease, ...]:
         """Versions that succeeded in ``environment``, newest first (the promotion rule's evidence).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -113,6 +114,8 @@ class Attempt:
     :param rolled_back_to_version: for a rollback, the version the target went back to.
     :param drift_status: for a refresh, the stack's drift status when it was checked (``DRIFTED``, ``IN_SYNC``...).
     :param drifted_resources: for a refresh, the resources found drifted (paths and difference types, no values).
+    :param change_set_seconds: seconds CloudFormation took to create the change set, as the trigger observed it.
+    :param operation_seconds: seconds CloudFormation took to run the stack operation, as the trigger observed it.
     """
 
     id: int
@@ -142,10 +145,24 @@ class Attempt:
     rolled_back_to_version: str | None = None
     drift_status: DriftStatus | None = None
     drifted_resources: tuple[DriftedResource, ...] | None = None
+    change_set_seconds: float | None = None
+    operation_seconds: float | None = None
 
     @property
     def finished(self) -> bool:
         return self.outcome is not Outcome.IN_PROGRESS
+
+
+@dataclass(frozen=True)
+class Durations:
+    """How long a target's stack last took, each the newest recorded by any attempt (the triggers poll near it).
+
+    :param change_set_seconds: seconds CloudFormation took to create the change set, ``None`` if never recorded.
+    :param operation_seconds: seconds CloudFormation took to run the stack operation, ``None`` if never recorded.
+    """
+
+    change_set_seconds: float | None = None
+    operation_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -254,6 +271,15 @@ def check_account_id(account_id: str) -> str:
             "number loses its zero)"
         )
     return account_id
+
+
+def check_seconds(name: str, seconds: float) -> float:
+    """``seconds`` as a float if it is a finite number, 0 or more; raises :class:`LedgerError` naming ``name``."""
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise LedgerError(f"{name} is a number of seconds, not {type(seconds).__name__}")
+    if not math.isfinite(seconds) or seconds < 0:
+        raise LedgerError(f"{name} is {seconds!r}: a duration is a finite number of seconds, 0 or more")
+    return float(seconds)
 
 
 def check_parameter_versions(versions: Mapping[str, str]) -> dict[str, str]:

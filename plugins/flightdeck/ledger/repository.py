@@ -26,6 +26,7 @@ from flightdeck.ledger.records import (
     check_account_id,
     check_drifted_resources,
     check_parameter_versions,
+    check_seconds,
     drift_status_of,
     kind_of,
     outcome_of,
@@ -180,14 +181,23 @@ class Ledger(LedgerReads):
         parameters_hash: str | None = None,
         parameter_versions: Mapping[str, str] | None = None,
         change_set_id: str | None = None,
+        change_set_seconds: float | None = None,
+        operation_seconds: float | None = None,
     ) -> Attempt:
-        """Add what was learnt since the attempt started (the package, the change set); ``None`` keeps a fact."""
+        """Add what was learnt since the attempt started (the package, the change set); ``None`` keeps a fact.
+
+        :param change_set_seconds: seconds CloudFormation took to create the change set.
+        :param operation_seconds: seconds CloudFormation took to run the stack operation.
+        :raises LedgerError: an unknown attempt, a malformed fact, a negative or non-finite duration.
+        """
         later = _later_facts(
             artifact_digest=artifact_digest,
             template_hash=template_hash,
             parameters_hash=parameters_hash,
             parameter_versions=parameter_versions,
             change_set_id=change_set_id,
+            change_set_seconds=change_set_seconds,
+            operation_seconds=operation_seconds,
         )
         _check_values(deployments, later)
         if not later:
@@ -340,10 +350,13 @@ def _now() -> datetime:
 
 
 def _later_facts(**facts: Any) -> dict[str, Any]:
-    """The facts passed (not ``None``), parameter versions checked to be markers and sorted."""
+    """The facts passed (not ``None``), parameter versions checked to be markers and sorted, durations checked."""
     passed = {name: value for name, value in facts.items() if value is not None}
     if "parameter_versions" in passed:
         passed["parameter_versions"] = dict(sorted(check_parameter_versions(passed["parameter_versions"]).items()))
+    for name in ("change_set_seconds", "operation_seconds"):
+        if name in passed:
+            passed[name] = check_seconds(name, passed[name])
     return passed
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -99,6 +100,10 @@ deployments = Table(
     # A refresh's drift report: the stack's drift status and its drifted resources (paths and kinds, no values).
     Column("drift_status", String(16)),
     Column("drifted_resources", JSON),
+    # Seconds CloudFormation took to create the change set and to run the stack operation, as the triggers observed
+    # them (the next attempt's triggers poll near the expected end).
+    Column("change_set_seconds", Float),
+    Column("operation_seconds", Float),
     # The idempotency key: one attempt per run, target and kind (a retried or cleared task finds its attempt).
     UniqueConstraint("dag_id", "run_id", "environment", "account_id", "region", "kind", name="attempt"),
     CheckConstraint(_one_of("outcome", Outcome), name="outcome"),

@@ -21,7 +21,10 @@ from flightdeck.ledger import Ledger, upgrade
 
 # The contracts are imported by the test modules of both backends: their asserts explain failures too.
 pytest.register_assert_rewrite(
-    "tests.unit.ledger.ledger_contract", "tests.unit.ledger.migration_contract", "tests.unit.ledger.drift_contract"
+    "tests.unit.ledger.ledger_contract",
+    "tests.unit.ledger.migration_contract",
+    "tests.unit.ledger.drift_contract",
+    "tests.unit.ledger.durations_contract",
 )
 
 SERVER_URL = os.environ.get("FLIGHTDECK_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")

@@ -12,7 +12,10 @@ from flightdeck.ledger import Ledger
 
 # The contracts are imported by the test modules of both backends: their asserts explain failures too.
 pytest.register_assert_rewrite(
-    "tests.unit.ledger.ledger_contract", "tests.unit.ledger.migration_contract", "tests.unit.ledger.drift_contract"
+    "tests.unit.ledger.ledger_contract",
+    "tests.unit.ledger.migration_contract",
+    "tests.unit.ledger.drift_contract",
+    "tests.unit.ledger.durations_contract",
 )
 
 

@@ -12,13 +12,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, MetaData, String, Table, create_engine, inspect, select
+from sqlalchemy import Column, MetaData, String, Table, create_engine, inspect, select, text
 from sqlalchemy.engine import URL
 
 from flightdeck.ledger import AttemptKind, Ledger, LedgerError, upgrade
-from flightdeck.ledger.migrate import current_revision, head_revision
+from flightdeck.ledger.migrate import alembic_config, current_revision, head_revision
 from flightdeck.ledger.schema import VERSION_TABLE, include_name, metadata
 
 PLUGINS = Path(__file__).resolve().parents[3] / "plugins"
@@ -53,6 +54,25 @@ def version_rows(url: URL | str) -> list[str]:
         with engine.connect() as connection:
             table = Table(VERSION_TABLE, MetaData(), Column("version_num", String))
             return list(connection.execute(select(table.c.version_num)).scalars())
+    finally:
+        engine.dispose()
+
+
+def downgrade(url: URL | str, revision: str) -> None:
+    """Take the ledger's tables back to ``revision`` (developers only: the ledger itself never downgrades)."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            command.downgrade(alembic_config(connection), revision)
+    finally:
+        engine.dispose()
+
+
+def attempt_ids(url: URL | str) -> list[int]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(text("SELECT id FROM flightdeck_deployments ORDER BY id")).scalars())
     finally:
         engine.dispose()
 
@@ -194,3 +214,51 @@ class MigrationContract:
                 kind="refresh",
             )
             assert ledger.attempt(refresh).kind is AttemptKind.REFRESH
+
+    def test_0003_keeps_the_attempts_and_records_durations(self, empty_url: URL) -> None:
+        upgrade(empty_url, "0002")
+        with Ledger(empty_url) as ledger:
+            kept = ledger.start_attempt(
+                application="hello",
+                environment="dev",
+                account_id="111111111111",
+                region="eu-west-1",
+                stack_name="hello-dev",
+                version="1.0.0",
+                dag_id="release__hello",
+                run_id="manual__1",
+                change_set_id="cs",
+            )
+
+            upgrade(empty_url, "0003")
+
+            assert current_revision(empty_url) == "0003"
+            attempt = ledger.attempt(kept)
+            assert (attempt.change_set_id, attempt.change_set_seconds, attempt.operation_seconds) == ("cs", None, None)
+            timed = ledger.update_attempt(kept, change_set_seconds=12.5, operation_seconds=301.25)
+            assert (timed.change_set_seconds, timed.operation_seconds) == (12.5, 301.25)
+
+    def test_0003_downgrades_to_0002_keeping_the_attempts(self, empty_url: URL) -> None:
+        upgrade(empty_url, "0002")
+        at_0002 = schema_of(empty_url)
+        upgrade(empty_url, "0003")
+        with Ledger(empty_url) as ledger:
+            kept = ledger.start_attempt(
+                application="hello",
+                environment="dev",
+                account_id="111111111111",
+                region="eu-west-1",
+                stack_name="hello-dev",
+                version="1.0.0",
+                dag_id="release__hello",
+                run_id="manual__1",
+            )
+            ledger.update_attempt(kept, change_set_seconds=12.5, operation_seconds=301.25)
+
+        downgrade(empty_url, "0002")
+
+        assert current_revision(empty_url) == "0002"
+        assert schema_of(empty_url) == at_0002
+        assert attempt_ids(empty_url) == [kept]
+        upgrade(empty_url)
+        assert current_revision(empty_url) == head_revision()

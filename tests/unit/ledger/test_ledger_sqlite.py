@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 from tests.unit.ledger.drift_contract import DriftContract
+from tests.unit.ledger.durations_contract import DurationsContract
 from tests.unit.ledger.ledger_contract import LedgerContract, target
 from tests.unit.ledger.lookup_contract import LookupContract
 from tests.unit.ledger.migration_contract import MigrationContract
@@ -14,6 +15,10 @@ from flightdeck.ledger import Ledger
 
 class TestSqliteDrift(DriftContract):
     """Refresh attempts and drift on a SQLite file."""
+
+
+class TestSqliteDurations(DurationsContract):
+    """Change set and stack operation durations on a SQLite file."""
 
 
 class TestSqliteLedger(LedgerContract):
