@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from flightdeck.aws.session import AccountSession, assume_role
 from flightdeck.aws.transient import is_transient
 from flightdeck.errors import FlightdeckError
+from flightdeck.triggers.schedule import first_look_pays, next_poll_in
 
 # What an event reports; each trigger documents the ones it yields.
 EventOutcome = Literal["ready", "empty", "failed", "executed", "discarded", "complete", "timeout", "error"]
@@ -39,7 +40,12 @@ class CloudFormationTrigger(BaseTrigger):
     :param external_id: the ExternalId the role's trust policy requires, if any.
     :param aws_conn_id: the orchestrator's Airflow connection (its ``endpoint_url`` and ``service_config.sts``
         are honoured); ``None`` for boto3's default credentials and endpoints.
-    :param waiter_delay: seconds between polls.
+    :param waiter_delay: seconds between polls when ``expected_seconds`` is unknown (and once the operation is
+        well past it).
+    :param expected_seconds: how long the operation should take (the target's previous one, from the release
+        ledger): the trigger first looks then, and then every few seconds (:mod:`flightdeck.triggers.schedule`).
+    :param started_at: when the operation started (ISO 8601, UTC); default: when the trigger is made. Serialised,
+        so a restarted trigger keeps counting from the start. Every event reports the ``seconds`` since then.
     :param timeout: seconds to wait in all; ``None`` waits forever.
     :param deadline: when the wait ends (ISO 8601, UTC). Set from ``timeout`` when the trigger is first made and
         serialised with it, so a trigger the triggerer restarts keeps its end; callers pass ``timeout``.
@@ -61,6 +67,8 @@ class CloudFormationTrigger(BaseTrigger):
         external_id: str | None = None,
         aws_conn_id: str | None = "aws_default",
         waiter_delay: float | None = None,
+        expected_seconds: float | None = None,
+        started_at: str | None = None,
         timeout: float | None = None,
         deadline: str | None = None,
     ) -> None:
@@ -73,6 +81,8 @@ class CloudFormationTrigger(BaseTrigger):
         self.external_id = external_id
         self.aws_conn_id = aws_conn_id
         self.waiter_delay = self.default_delay if waiter_delay is None else waiter_delay
+        self.expected_seconds = expected_seconds
+        self.started_at = started_at or datetime.now(UTC).isoformat()
         self.timeout = timeout
         if deadline is None and timeout is not None:
             deadline = (datetime.now(UTC) + timedelta(seconds=timeout)).isoformat()
@@ -95,6 +105,8 @@ class CloudFormationTrigger(BaseTrigger):
                 "external_id": self.external_id,
                 "aws_conn_id": self.aws_conn_id,
                 "waiter_delay": self.waiter_delay,
+                "expected_seconds": self.expected_seconds,
+                "started_at": self.started_at,
                 "timeout": self.timeout,
                 "deadline": self.deadline,
             },
@@ -103,6 +115,8 @@ class CloudFormationTrigger(BaseTrigger):
     async def run(self) -> AsyncIterator[TriggerEvent]:
         end = datetime.fromisoformat(self.deadline) if self.deadline else None
         failed_polls = 0
+        if not first_look_pays(self.expected_seconds):  # the task deferred right after starting the operation
+            await asyncio.sleep(self._pause(end))
         while True:
             try:
                 # boto3 blocks: each poll runs in a worker thread, never in the triggerer's event loop.
@@ -130,7 +144,15 @@ class CloudFormationTrigger(BaseTrigger):
                     )
                 )
                 return
-            await asyncio.sleep(self.waiter_delay if remaining is None else min(self.waiter_delay, remaining))
+            await asyncio.sleep(self._pause(end))
+
+    def elapsed(self) -> float:
+        """Seconds since the operation started."""
+        return (datetime.now(UTC) - datetime.fromisoformat(self.started_at)).total_seconds()
+
+    def _pause(self, end: datetime | None) -> float:
+        pause = next_poll_in(self.elapsed(), self.expected_seconds, self.waiter_delay)
+        return pause if end is None else max(0.0, min(pause, (end - datetime.now(UTC)).total_seconds()))
 
     def session(self) -> AccountSession:
         """The session in the target account; a new one (``sts:AssumeRole``) once the last is too old or failed."""
@@ -161,8 +183,12 @@ class CloudFormationTrigger(BaseTrigger):
         execution_status: str = "",
         reason: str = "",
         outputs: dict[str, str] | None = None,
+        termination_protection: bool | None = None,
     ) -> dict[str, Any]:
-        """An event payload; every one has the same keys, whatever the trigger and the outcome."""
+        """An event payload; every one has the same keys, whatever the trigger and the outcome.
+
+        ``seconds``: since the operation started; ``termination_protection``: the stack's, when a poll read it.
+        """
         return {
             "outcome": outcome,
             "stack_name": self.stack_name,
@@ -171,6 +197,8 @@ class CloudFormationTrigger(BaseTrigger):
             "execution_status": execution_status,
             "reason": reason,
             "outputs": outputs or {},
+            "seconds": round(self.elapsed(), 1),
+            "termination_protection": termination_protection,
         }
 
     def seen(self, what: str, status: str, execution_status: str = "") -> None:

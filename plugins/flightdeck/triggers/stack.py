@@ -91,6 +91,7 @@ class StackOperationTrigger(CloudFormationTrigger):
                 execution_status=execution_status,
                 reason=stack.reason,
                 outputs=stack.outputs,
+                termination_protection=stack.termination_protection,
             )
         advice = guidance(stack.status, self.stack_name, self.role_arn.split(":")[4], self.region_name)
         reason = explain(failure_reason(session, self.stack_name) or stack.reason, advice)

@@ -30,6 +30,8 @@ def _poll(monkeypatch: pytest.MonkeyPatch, found: ChangeSetStatus | None) -> dic
     )
     event = trigger.poll(object())  # type: ignore[arg-type]
     assert asked == [{"stack_name": "hello-dev", "change_set_id": CHANGE_SET}]
+    if event is not None:
+        assert 0 <= event.pop("seconds") < 5  # since the trigger was made: it started the wait
     return event
 
 
@@ -60,6 +62,7 @@ def test_outcomes(monkeypatch: pytest.MonkeyPatch, found: ChangeSetStatus, outco
         "execution_status": found.execution_status,
         "reason": found.reason,
         "outputs": {},
+        "termination_protection": None,
     }
 
 

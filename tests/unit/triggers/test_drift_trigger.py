@@ -32,6 +32,8 @@ def test_serialises_identifiers_only() -> None:
     assert kwargs == {
         **ARGUMENTS,
         "waiter_delay": 5,
+        "expected_seconds": None,
+        "started_at": kwargs["started_at"],
         "timeout": 60,
         "deadline": kwargs["deadline"],
     }

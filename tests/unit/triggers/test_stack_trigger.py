@@ -80,7 +80,11 @@ def _trigger() -> StackOperationTrigger:
 def _polls(cfn: FakeCloudFormation, monkeypatch: pytest.MonkeyPatch, times: int) -> list[dict[str, Any] | None]:
     cfn.install(monkeypatch)
     trigger = _trigger()
-    return [trigger.poll(object()) for _ in range(times)]  # type: ignore[arg-type]
+    events = [trigger.poll(object()) for _ in range(times)]  # type: ignore[arg-type]
+    for event in events:
+        if event is not None:
+            assert 0 <= event.pop("seconds") < 5
+    return events
 
 
 def _event(outcome: str, status: str = "", execution_status: str = "", reason: str = "", **more: Any) -> dict:
@@ -92,6 +96,7 @@ def _event(outcome: str, status: str = "", execution_status: str = "", reason: s
         "execution_status": execution_status,
         "reason": reason,
         "outputs": {},
+        "termination_protection": None,
         **more,
     }
 
@@ -103,7 +108,9 @@ def test_waits_for_someone_to_execute_then_for_the_stack(monkeypatch: pytest.Mon
     )
     events = _polls(cfn, monkeypatch, 6)
     assert events[:5] == [None] * 5
-    assert events[5] == _event("complete", "UPDATE_COMPLETE", "EXECUTE_COMPLETE", outputs={"Url": "https://x"})
+    assert events[5] == _event(
+        "complete", "UPDATE_COMPLETE", "EXECUTE_COMPLETE", outputs={"Url": "https://x"}, termination_protection=False
+    )
     # While the change set executes, the stack may still show its previous operation's status: not read.
     assert cfn.calls == ["DescribeChangeSet"] * 4 + ["DescribeStacks"] * 3
 
@@ -165,7 +172,10 @@ def test_gone_after_running_as_the_stack_says(monkeypatch: pytest.MonkeyPatch) -
     done = _stack("UPDATE_COMPLETE", change_set_id=CHANGE_SET)
     cfn = FakeCloudFormation(change_sets=[AVAILABLE, None], stacks=[done])
     events = _polls(cfn, monkeypatch, 2)
-    assert events == [None, _event("complete", "UPDATE_COMPLETE", outputs={"Url": "https://x"})]
+    assert events == [
+        None,
+        _event("complete", "UPDATE_COMPLETE", outputs={"Url": "https://x"}, termination_protection=False),
+    ]
     assert "DescribeStacks (times)" not in cfn.calls
 
 

@@ -63,7 +63,9 @@ def assumed(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 def _first_event(trigger: CloudFormationTrigger) -> dict[str, Any]:
     async def first() -> dict[str, Any]:
         async for event in trigger.run():
-            return event.payload
+            payload = dict(event.payload)
+            assert payload.pop("seconds") >= 0
+            return payload
         raise AssertionError("the trigger ended without an event")
 
     return asyncio.run(first())
@@ -75,7 +77,16 @@ def test_serialize_gives_the_classpath_and_only_identifiers(cls: type[CloudForma
     classpath, kwargs = trigger.serialize()
     assert classpath == f"{cls.__module__}.{cls.__name__}"
     assert classpath.startswith("flightdeck.triggers.")
-    assert kwargs == {**IDENTIFIERS, "waiter_delay": 10, "timeout": None, "deadline": None}
+    started = datetime.fromisoformat(kwargs["started_at"])
+    assert abs((datetime.now(UTC) - started).total_seconds()) < 5
+    assert kwargs == {
+        **IDENTIFIERS,
+        "waiter_delay": 10,
+        "expected_seconds": None,
+        "started_at": kwargs["started_at"],
+        "timeout": None,
+        "deadline": None,
+    }
     assert cls(**kwargs).serialize() == (classpath, kwargs)
     json.dumps(kwargs)  # what the triggerer stores
 
@@ -189,6 +200,7 @@ def test_other_errors_end_the_wait_with_an_error_event(assumed: list[dict[str, A
         "execution_status": "",
         "reason": str(error),
         "outputs": {},
+        "termination_protection": None,
     }
 
 
@@ -208,6 +220,7 @@ def test_timeout_reports_what_was_seen_last(assumed: list[dict[str, Any]]) -> No
         "execution_status": "AVAILABLE",
         "reason": "Gave up after 0.3 s waiting for CloudFormation",
         "outputs": {},
+        "termination_protection": None,
     }
     assert len(trigger.sessions) >= 3
 
