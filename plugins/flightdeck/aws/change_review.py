@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,8 @@ class ChangeSetSnapshot:
     :param old_parameters: the deployed stack's parameters.
     :param new_tags: the change set's tags.
     :param old_tags: the deployed stack's tags.
+    :param stack_changed_at: when an operation last changed the stack (ISO; empty for a new stack): while it is
+        the same, the stack is as reviewed, and the change set (immutable) changes the same.
     """
 
     change_set_id: str
@@ -43,6 +46,7 @@ class ChangeSetSnapshot:
     old_parameters: dict[str, str] = field(default_factory=dict)
     new_tags: dict[str, str] = field(default_factory=dict)
     old_tags: dict[str, str] = field(default_factory=dict)
+    stack_changed_at: str = ""
 
     @property
     def template_sha256(self) -> str:
@@ -50,15 +54,31 @@ class ChangeSetSnapshot:
         return hashlib.sha256(canonical_json(self.new_template).encode()).hexdigest()
 
 
-def snapshot_change_set(session: AccountSession, *, stack_name: str, change_set_id: str) -> ChangeSetSnapshot:
+def snapshot_change_set(
+    session: AccountSession,
+    *,
+    stack_name: str,
+    change_set_id: str,
+    pages: Sequence[Mapping[str, Any]] | None = None,
+) -> ChangeSetSnapshot:
     """Read a change set and its stack (``DescribeChangeSet``, ``GetTemplate`` twice, ``DescribeStacks``).
+
+    ``pages``: ``DescribeChangeSet``'s pages read already (``[{}]`` for a change set that does not exist).
 
     :raises DeploymentError: when the change set does not exist (any more) or cannot be read.
     """
     client = session.client("cloudformation")
-    pages = [_describe(session, stack_name, change_set_id)]
-    while pages[-1].get("NextToken"):
-        pages.append(_describe(session, stack_name, change_set_id, pages[-1]["NextToken"]))
+    if pages is None:
+        pages = [_describe(session, stack_name, change_set_id)]
+        while pages[-1].get("NextToken"):
+            pages.append(_describe(session, stack_name, change_set_id, pages[-1]["NextToken"]))
+    elif not pages[0]:
+        raise DeploymentError(
+            f"Change set {change_set_id} does not exist (any more)",
+            account=session.account_id,
+            region=session.region,
+            stack=stack_name,
+        )
     described = pages[0]
     try:
         new_body = client.get_template(StackName=stack_name, ChangeSetName=change_set_id)["TemplateBody"]
@@ -83,6 +103,7 @@ def snapshot_change_set(session: AccountSession, *, stack_name: str, change_set_
         old_parameters=stack.parameters if deployed and stack is not None else {},
         new_tags={t["Key"]: t["Value"] for t in described.get("Tags", [])},
         old_tags=stack.tags if deployed and stack is not None else {},
+        stack_changed_at=stack.last_changed_at if deployed and stack is not None else "",
     )
 
 

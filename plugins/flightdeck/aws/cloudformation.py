@@ -19,6 +19,7 @@ from flightdeck.aws.stacks import (
     Outcome,
     StackState,
     cfn_error,
+    check_stack_free,
     classify_status,
     describe_stack,
     ensure_stack_free,
@@ -43,6 +44,7 @@ __all__ = [
     "create_change_set",
     "delete_change_set",
     "delete_stack",
+    "describe_change_set_pages",
     "describe_stack",
     "execute_change_set",
     "is_no_change_reason",
@@ -139,10 +141,12 @@ class ChangeSet:
 
 @dataclass(frozen=True)
 class StartedChangeSet:
-    """A change set being created (or reused): its ARN and whether it creates or updates the stack."""
+    """A change set being created (or reused): its ARN, whether it creates or updates the stack, and whether it
+    was made earlier (a retry found it)."""
 
     id: str
     change_set_type: str
+    reused: bool = False
 
 
 def create_change_set(
@@ -193,6 +197,7 @@ def start_change_set(
     template_body: str | None = None,
     options: StackOptions | None = None,
     deployment_mode: str | None = None,
+    stack: StackState | None = None,
 ) -> StartedChangeSet:
     """Start creating a change set from ``template_url`` (or ``template_body``), or reuse one of that name.
 
@@ -207,20 +212,12 @@ def start_change_set(
     :raises DeploymentError: the stack is busy (another operation, maybe another run's, is changing it) or stuck
         (``UPDATE_ROLLBACK_FAILED``…), with what to do; or CloudFormation refused the change set.
     """
-    stack = ensure_stack_free(session, stack_name)
+    stack = check_stack_free(session, stack) if stack is not None else ensure_stack_free(session, stack_name)
     if stack is not None and stack.status == "ROLLBACK_COMPLETE":
         log.warning("Stack %s is ROLLBACK_COMPLETE (its creation failed): deleting it first", stack_name)
         _delete_stack(session, stack_name)
         stack = None
     change_set_type = "CREATE" if stack is None or stack.status == "REVIEW_IN_PROGRESS" else "UPDATE"
-    existing = _describe_change_set(session, stack_name, change_set_name)
-    if existing is not None and _reusable(existing):
-        log.info("Change set %s exists already on %s: reusing it", change_set_name, stack_name)
-        return StartedChangeSet(existing["ChangeSetId"], change_set_type)
-    if existing is not None:
-        status = f"{existing['Status']}/{existing['ExecutionStatus']}"
-        log.info("Change set %s on %s is %s: recreating it", change_set_name, stack_name, status)
-        delete_change_set(session, stack_name=stack_name, change_set_id=existing["ChangeSetId"])
     request: dict[str, Any] = {
         "StackName": stack_name,
         "ChangeSetName": change_set_name,
@@ -235,10 +232,27 @@ def start_change_set(
         **({"DeploymentMode": deployment_mode} if deployment_mode else {}),
     }
     try:
-        created = session.client("cloudformation").create_change_set(**request)
+        return StartedChangeSet(_create(session, request), change_set_type)
+    except ClientError as err:
+        if err.response.get("Error", {}).get("Code") != "AlreadyExistsException":
+            raise cfn_error(session, stack_name, f"Cannot create change set {change_set_name}", err) from err
+    # A retry or a clear: this run made a change set of that name already.
+    existing = _describe_change_set(session, stack_name, change_set_name)
+    if existing is not None and _reusable(existing):
+        log.info("Change set %s exists already on %s: reusing it", change_set_name, stack_name)
+        return StartedChangeSet(existing["ChangeSetId"], change_set_type, reused=True)
+    if existing is not None:
+        status = f"{existing['Status']}/{existing['ExecutionStatus']}"
+        log.info("Change set %s on %s is %s: recreating it", change_set_name, stack_name, status)
+        delete_change_set(session, stack_name=stack_name, change_set_id=existing["ChangeSetId"])
+    try:
+        return StartedChangeSet(_create(session, request), change_set_type)
     except ClientError as err:
         raise cfn_error(session, stack_name, f"Cannot create change set {change_set_name}", err) from err
-    return StartedChangeSet(created["Id"], change_set_type)
+
+
+def _create(session: AccountSession, request: dict[str, Any]) -> str:
+    return str(session.client("cloudformation").create_change_set(**request)["Id"])
 
 
 def execute_change_set(session: AccountSession, *, stack_name: str, change_set_id: str) -> StackState:
@@ -247,29 +261,39 @@ def execute_change_set(session: AccountSession, *, stack_name: str, change_set_i
     return wait_for_stack(session, stack_name)
 
 
-def start_execution(session: AccountSession, *, stack_name: str, change_set_id: str) -> None:
+def start_execution(
+    session: AccountSession,
+    *,
+    stack_name: str,
+    change_set_id: str,
+    known: tuple[ChangeSetStatus | None, StackState | None] | None = None,
+) -> None:
     """Start executing a ready change set; one executed already (a task retry) is never executed twice.
 
-    Calls ``cloudformation:DescribeChangeSet``, ``ExecuteChangeSet`` and, when the change set is gone (CloudFormation
-    deletes a stack's change sets once one ran), ``DescribeStacks`` to tell whether it made the stack.
+    Calls ``cloudformation:DescribeChangeSet``, ``DescribeStacks`` (to tell whether a change set that is gone made
+    the stack, as CloudFormation deletes a stack's change sets once one ran, and that the stack is free) and
+    ``ExecuteChangeSet``. ``known``: the change set's status and the stack as the caller just read them, in
+    place of those two calls.
 
     :raises DeploymentError: the change set cannot be executed (failed, obsolete, deleted without running).
     """
     where = {"account": session.account_id, "region": session.region, "stack": stack_name}
-    change_set = _describe_change_set(session, stack_name, change_set_id)
-    if change_set is None:
-        stack = describe_stack(session, stack_name)
+    found, stack = known or (
+        change_set_status(session, stack_name=stack_name, change_set_id=change_set_id),
+        describe_stack(session, stack_name),
+    )
+    if found is None:
         if stack is None or (stack.change_set_id and stack.change_set_id != change_set_id):
             raise DeploymentError(f"Change set {change_set_id} is gone and did not make the stack", **where)
         log.warning("Change set %s is gone, so it ran already", change_set_id)
-    elif change_set["ExecutionStatus"] == "AVAILABLE":
-        ensure_stack_free(session, stack_name)  # not while another operation changes it, or it is stuck
+    elif found.execution_status == "AVAILABLE":
+        check_stack_free(session, stack)  # not while another operation changes it, or it is stuck
         _start_execution(session, stack_name, change_set_id)
-    elif change_set["ExecutionStatus"] in _EXECUTED:
-        log.warning("Change set %s was executed already (%s)", change_set_id, change_set["ExecutionStatus"])
+    elif found.execution_status in _EXECUTED:
+        log.warning("Change set %s was executed already (%s)", change_set_id, found.execution_status)
     else:
-        status = f"{change_set['Status']}/{change_set['ExecutionStatus']}"
-        reason = change_set.get("StatusReason", "")
+        status = f"{found.status}/{found.execution_status}"
+        reason = found.reason
         raise DeploymentError(f"Change set {change_set_id} cannot be executed", **where, status=status, reason=reason)
 
 
@@ -306,15 +330,29 @@ def change_set_status(session: AccountSession, *, stack_name: str, change_set_id
     )
 
 
-def read_change_set(session: AccountSession, *, stack_name: str, change_set_id: str, change_set_type: str) -> ChangeSet:
-    """The change set with all its changes, as it is now (``cloudformation:DescribeChangeSet``, every page).
-
-    One that does not exist comes back with status ``UNKNOWN``. ``change_set_type`` (CREATE or UPDATE) is not in
-    CloudFormation's description: the caller knows it.
-    """
+def describe_change_set_pages(session: AccountSession, *, stack_name: str, change_set_id: str) -> list[dict[str, Any]]:
+    """Every page of ``cloudformation:DescribeChangeSet``; ``[{}]`` when the change set does not exist."""
     pages = [_describe_change_set(session, stack_name, change_set_id) or {}]
     while pages[-1].get("NextToken"):
         pages.append(_describe_change_set(session, stack_name, change_set_id, pages[-1]["NextToken"]) or {})
+    return pages
+
+
+def read_change_set(
+    session: AccountSession,
+    *,
+    stack_name: str,
+    change_set_id: str,
+    change_set_type: str,
+    pages: Sequence[Mapping[str, Any]] | None = None,
+) -> ChangeSet:
+    """The change set with all its changes, as it is now (``cloudformation:DescribeChangeSet``, every page).
+
+    One that does not exist comes back with status ``UNKNOWN``. ``change_set_type`` (CREATE or UPDATE) is not in
+    CloudFormation's description: the caller knows it. ``pages``: :func:`describe_change_set_pages` read already.
+    """
+    if pages is None:
+        pages = describe_change_set_pages(session, stack_name=stack_name, change_set_id=change_set_id)
     described = pages[0]
     return ChangeSet(
         id=change_set_id,

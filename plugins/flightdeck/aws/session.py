@@ -70,6 +70,12 @@ class AccountSession:
                 raise FlightdeckError(f"Cannot tell which AWS account the session is in: {err}") from err
         return self._account_id
 
+    def in_region(self, region: str) -> AccountSession:
+        """The same credentials acting in another region (no new ``sts:AssumeRole``; clients of its own)."""
+        if region == self.region:
+            return self
+        return AccountSession(self.boto_session, region=region, account_id=self._account_id, connection=self.connection)
+
     def client(self, service: str) -> Any:
         """A boto3 client for ``service`` in this account and region, with the connection's endpoint."""
         if service not in self._clients:

@@ -75,23 +75,27 @@ def change_set_arguments(options: StackOptions | None) -> dict[str, Any]:
     return arguments
 
 
-def apply_stack_options(session: AccountSession, *, stack_name: str, options: StackOptions) -> None:
+def apply_stack_options(
+    session: AccountSession, *, stack_name: str, options: StackOptions, protected: bool | None = None
+) -> None:
     """Give an existing stack the options a change set cannot carry; safe to repeat.
 
     Call it once the stack's deployment succeeded, and also when the change set was empty: neither option is
     part of a change set, so a release that only changes them has nothing to execute.
-    Calls ``cloudformation:UpdateTerminationProtection`` (always, so protection is switched on and off as the
-    options say) and ``cloudformation:SetStackPolicy`` (only when the options have a policy).
+    Calls ``cloudformation:UpdateTerminationProtection`` (so protection is switched on and off as the options say;
+    skipped when ``protected``, the stack's protection as just read, is what the options say already) and
+    ``cloudformation:SetStackPolicy`` (only when the options have a policy).
     Raises :class:`DeploymentError` with AWS's reason when either call fails.
     """
     client = session.client("cloudformation")
-    try:
-        client.update_termination_protection(
-            StackName=stack_name, EnableTerminationProtection=options.termination_protection
-        )
-    except ClientError as err:
-        state = "on" if options.termination_protection else "off"
-        raise cfn_error(session, stack_name, f"Cannot switch termination protection {state}", err) from err
+    if protected is None or protected != options.termination_protection:
+        try:
+            client.update_termination_protection(
+                StackName=stack_name, EnableTerminationProtection=options.termination_protection
+            )
+        except ClientError as err:
+            state = "on" if options.termination_protection else "off"
+            raise cfn_error(session, stack_name, f"Cannot switch termination protection {state}", err) from err
     if not options.stack_policy_json:
         return
     try:

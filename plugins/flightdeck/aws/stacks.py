@@ -64,6 +64,7 @@ class StackState:
 
     :param change_set_id: the change set that last changed the stack, when CloudFormation says.
     :param termination_protection: whether the stack refuses ``DeleteStack`` (``EnableTerminationProtection``).
+    :param last_changed_at: when an operation last changed it (``LastUpdatedTime``, else ``CreationTime``; ISO).
     """
 
     name: str
@@ -75,6 +76,7 @@ class StackState:
     tags: dict[str, str] = field(default_factory=dict)
     change_set_id: str = ""
     termination_protection: bool = False
+    last_changed_at: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form (an XCom value)."""
@@ -99,7 +101,12 @@ def describe_stack(session: AccountSession, stack_name: str) -> StackState | Non
         tags={t["Key"]: t["Value"] for t in stack.get("Tags", [])},
         change_set_id=stack.get("ChangeSetId", ""),
         termination_protection=stack.get("EnableTerminationProtection", False),
+        last_changed_at=_iso(stack.get("LastUpdatedTime") or stack.get("CreationTime")),
     )
+
+
+def _iso(when: datetime | None) -> str:
+    return when.isoformat() if when is not None else ""
 
 
 def last_changed(session: AccountSession, stack_name: str) -> datetime | None:
@@ -158,10 +165,14 @@ def ensure_stack_free(session: AccountSession, stack_name: str) -> StackState | 
 
     :raises DeploymentError: the stack is busy or stuck (see :func:`blocked_error`).
     """
-    stack = describe_stack(session, stack_name)
+    return check_stack_free(session, describe_stack(session, stack_name))
+
+
+def check_stack_free(session: AccountSession, stack: StackState | None) -> StackState | None:
+    """:func:`ensure_stack_free` for a stack described already (``None``: there is none)."""
     if stack is None or stack.status == "DELETE_COMPLETE":
         return None
-    failures = failure_reason(session, stack_name) if stack_availability(stack.status) == "stuck" else ""
+    failures = failure_reason(session, stack.name) if stack_availability(stack.status) == "stuck" else ""
     error = blocked_error(stack, account=session.account_id, region=session.region, failures=failures)
     if error is not None:
         raise error

@@ -11,31 +11,34 @@ from airflow.sdk import Context
 from airflow.sdk.exceptions import AirflowSkipException
 
 from flightdeck import naming
-from flightdeck.aws.cloudformation import describe_stack, read_change_set, start_change_set
+from flightdeck.aws.cloudformation import describe_change_set_pages, describe_stack, read_change_set, start_change_set
 from flightdeck.aws.parameters import resolve_parameters_with_versions
 from flightdeck.aws.session import AccountSession
 from flightdeck.changes import ChangeSummary
 from flightdeck.operators.base import TargetOperator, fail_fast, trigger_failure
 from flightdeck.operators.promotion import check_promotion
-from flightdeck.operators.recording import note_prepared
+from flightdeck.operators.recording import expected_durations, note_durations, note_prepared
 from flightdeck.operators.review import Review, review_change_set
 from flightdeck.plan import EnvironmentPlan
 from flightdeck.triggers import ChangeSetReadyTrigger
+from flightdeck.triggers.schedule import first_look_pays
 
 
 class CreateChangeSetOperator(TargetOperator):
     """Resolve the target's parameters in its account and create a change set against its stack.
 
     Waiting for CloudFormation to finish the change set is deferred (:class:`ChangeSetReadyTrigger`): no worker
-    slot is held meanwhile. A retry or a clear reuses the change set of this run if it is still usable. Parameter
-    values never leave this task: XCom (and the deferral's arguments) carry only their names, versions and a hash.
+    slot is held meanwhile, and the trigger looks when the target's previous change set (release ledger) would
+    have been ready; how long this one took is recorded for the next. A retry or a clear reuses the change set of
+    this run if it is still usable. Parameter values never leave this task: XCom (and the deferral's arguments)
+    carry only their names, versions and a hash.
 
     :param application: application name (a stack tag).
     :param capabilities: CloudFormation capabilities to acknowledge.
     :param package_task_id: the package task whose upload this change set deploys.
     :param previous_environment: the environment before this one, where the version must have succeeded first
         (:mod:`flightdeck.operators.promotion`); None for the first.
-    :param poll_seconds: how often the trigger looks at the change set.
+    :param poll_seconds: how often the trigger looks at the change set when the previous one's time is unknown.
     """
 
     ui_color = "#fbf3e8"
@@ -83,6 +86,7 @@ class CreateChangeSetOperator(TargetOperator):
             execution_role_arn=target.execution_role_arn,
             description=f"{self.application} {version} ({run_id})",
             options=self.stack_options,
+            stack=deployed,
         )
         note_prepared(
             context,
@@ -99,14 +103,19 @@ class CreateChangeSetOperator(TargetOperator):
             "digest": package["digest"],
             "parameters_sha256": _digest(parameters),
             "parameter_versions": resolved.versions,
+            # Made now, so the trigger's seconds are its creation time (a reused one began earlier).
+            "timed": not started.reused,
         }
+        expected = expected_durations(target, self.application).change_set_seconds if not started.reused else None
         trigger = ChangeSetReadyTrigger(
             stack_name=target.stack_name,
             change_set_id=started.id,
             **self.trigger_arguments(context),
             waiter_delay=self.poll_seconds,
+            expected_seconds=expected,
         )
-        event = trigger.poll(session)  # one look first: a quick change set needs no deferral
+        # One look first when the change set may be ready already: then no deferral is needed.
+        event = trigger.poll(session) if first_look_pays(expected) else None
         if event is None:
             self.log.info("%s: waiting for change set %s (deferred)", target.label, started.id)
             self.defer(trigger=trigger, method_name="change_set_settled", kwargs={"prepared": prepared})
@@ -125,16 +134,20 @@ class CreateChangeSetOperator(TargetOperator):
         outcome = event["outcome"]
         if outcome not in ("ready", "empty"):
             raise trigger_failure(target, event, f"Change set {event['change_set_id']} is not ready ({outcome})")
+        if prepared.get("timed"):
+            note_durations(context, target, self.application, change_set_seconds=event.get("seconds"))
+        pages = describe_change_set_pages(session, stack_name=target.stack_name, change_set_id=event["change_set_id"])
         change_set = read_change_set(
             session,
             stack_name=target.stack_name,
             change_set_id=event["change_set_id"],
             change_set_type=prepared["change_set_type"],
+            pages=pages,
         )
         if change_set.is_empty:
             review = Review(change_set.id, ChangeSummary(), "")
         else:
-            review = review_change_set(session, target, change_set.id, prepared["parameter_versions"])
+            review = review_change_set(session, target, change_set.id, prepared["parameter_versions"], pages)
         self.log.info("Change set %s on %s: %s", change_set.id, target.label, review.summary.headline())
         for flag in review.summary.flags:
             self.log.warning("%s needs a person: %s", target.label, flag.message)

@@ -9,6 +9,7 @@ from typing import Any
 from airflow.sdk import BaseOperator, Context
 
 from flightdeck.aws.preflight import check_target
+from flightdeck.aws.session import AccountSession
 from flightdeck.errors import FlightdeckError
 from flightdeck.operators.base import fail_fast, target_session
 from flightdeck.plan import Target, TargetCatalog
@@ -23,7 +24,8 @@ class PreflightOperator(BaseOperator):
 
     Fails naming every problem in every target (missing SSM parameters, secrets or JSON keys, roles that cannot
     be assumed, buckets that do not exist, two environments selecting the same stack), so a release never stops
-    half-way for a missing key. Accounts selected from AWS Organizations are checked like listed ones.
+    half-way for a missing key. Accounts selected from AWS Organizations are checked like listed ones. Each
+    deploy role is assumed once, whatever the number of regions it deploys to.
 
     :param targets: every target of the accounts listed by id.
     :param catalogs: each environment's targets by label, selected accounts included.
@@ -54,9 +56,22 @@ class PreflightOperator(BaseOperator):
         release = {"version": context["params"]["version"], "run_id": context["run_id"]}
         targets = self.targets + self._selected_targets()
 
-        def check(target: Target) -> list[str]:
+        by_role: dict[tuple[str, str | None, int], Target] = {}
+        for target in targets:
+            by_role.setdefault(_role_key(target), target)
+
+        def assume(target: Target) -> AccountSession | FlightdeckError:
             try:
-                session = target_session(target, self.aws_conn_id, context)
+                return target_session(target, self.aws_conn_id, context)
+            except FlightdeckError as err:
+                return err
+
+        def check(target: Target) -> list[str]:
+            assumed = sessions[_role_key(target)]
+            try:
+                if isinstance(assumed, FlightdeckError):
+                    raise assumed
+                session = assumed.in_region(target.region)
                 sources = [(p.name, p.kind, p.value) for p in target.parameters]
                 problems = check_target(session, bucket=target.artifact_bucket, sources=sources, release=release)
             except FlightdeckError as err:
@@ -64,6 +79,7 @@ class PreflightOperator(BaseOperator):
             return [f"{target.label}: {problem}" for problem in problems]
 
         with ThreadPoolExecutor(max_workers=PREFLIGHT_THREADS) as pool:
+            sessions = dict(zip(by_role, pool.map(assume, by_role.values()), strict=True))
             problems = [problem for found in pool.map(check, targets) for problem in found]
         problems += stack_collisions(targets)
         if problems:
@@ -82,3 +98,8 @@ class PreflightOperator(BaseOperator):
                 if label not in catalog.listed:
                     found.append(catalog[label])
         return found
+
+
+def _role_key(target: Target) -> tuple[str, str | None, int]:
+    """Targets with the same key share one assumed session: the same role, ExternalId and duration."""
+    return (target.deploy_role_arn, target.external_id, target.session_duration_seconds)

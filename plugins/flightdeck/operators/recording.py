@@ -18,7 +18,7 @@ from typing import Any
 
 from airflow.sdk import Context
 
-from flightdeck.ledger import Attempt, Ledger, Outcome, ledger_url
+from flightdeck.ledger import Attempt, Durations, Ledger, Outcome, ledger_url
 from flightdeck.plan import Target, TargetCatalog
 
 log = logging.getLogger(__name__)
@@ -121,6 +121,31 @@ def note_prepared(
         parameters_hash=parameters_hash(parameter_versions),
         parameter_versions=dict(parameter_versions),
     )
+
+
+def expected_durations(target: Target, application: str) -> Durations:
+    """How long the target's last change set and stack operation took, as recorded (``None`` where unknown).
+
+    Read in dry runs too: the triggers only use them to choose when to look.
+    """
+    return task_ledger().last_durations(
+        application, target.environment, target.account_id, target.region, target.stack_name
+    )
+
+
+def note_durations(
+    context: Context,
+    target: Target,
+    application: str,
+    *,
+    change_set_seconds: float | None = None,
+    operation_seconds: float | None = None,
+) -> None:
+    """Add how long CloudFormation took to the target's attempt of this run (the next release polls by them)."""
+    attempt = current_attempt(context, target, application)
+    if attempt is None:
+        return
+    task_ledger().update_attempt(attempt.id, change_set_seconds=change_set_seconds, operation_seconds=operation_seconds)
 
 
 def parameters_hash(parameter_versions: Mapping[str, str]) -> str:

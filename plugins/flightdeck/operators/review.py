@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,22 +21,33 @@ class Review:
     :param change_set_id: the change set's ARN.
     :param summary: what it changes.
     :param fingerprint: hash of its template, parameters (secrets as version ids) and summary.
+    :param stack_changed_at: when an operation last changed the stack reviewed against (empty: no stack yet).
     """
 
     change_set_id: str
     summary: ChangeSummary
     fingerprint: str
+    stack_changed_at: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form (an XCom value); no parameter value of a secret is in it."""
-        return {"change_set_id": self.change_set_id, "summary": self.summary.to_dict(), "fingerprint": self.fingerprint}
+        return {
+            "change_set_id": self.change_set_id,
+            "summary": self.summary.to_dict(),
+            "fingerprint": self.fingerprint,
+            "stack_changed_at": self.stack_changed_at,
+        }
 
 
 def review_change_set(
-    session: AccountSession, target: Target, change_set_id: str, parameter_versions: Mapping[str, str]
+    session: AccountSession,
+    target: Target,
+    change_set_id: str,
+    parameter_versions: Mapping[str, str],
+    pages: Sequence[Mapping[str, Any]] | None = None,
 ) -> Review:
-    """Read the change set and its stack in the target account, and review them."""
-    snapshot = snapshot_change_set(session, stack_name=target.stack_name, change_set_id=change_set_id)
+    """Read the change set (unless ``pages`` of ``DescribeChangeSet`` are given) and its stack, and review them."""
+    snapshot = snapshot_change_set(session, stack_name=target.stack_name, change_set_id=change_set_id, pages=pages)
     return review_snapshot(snapshot, target, parameter_versions)
 
 
@@ -67,4 +78,5 @@ def review_snapshot(snapshot: ChangeSetSnapshot, target: Target, parameter_versi
         change_set_id=snapshot.change_set_id,
         summary=summary,
         fingerprint=fingerprint(snapshot.template_sha256, parameters_sha256, summary),
+        stack_changed_at=snapshot.stack_changed_at,
     )

@@ -127,7 +127,9 @@ def test_quick_operations_need_no_deferral_and_a_retry_does_nothing_twice(
     ti.try_number = 2  # a retry (or a clear) of create: the same change set, not a second one
     again = create.execute(context)
     assert again["id"] == first["id"]
-    assert _calls(local_aws, "CreateChangeSet") == 1
+    # The retry's CreateChangeSet is refused (the name exists), and the change set made first is reused.
+    assert _calls(local_aws, "CreateChangeSet") == 2
+    assert _calls(local_aws, "DeleteChangeSet") == 0
     ti.xcoms[(CHANGE_SET, 0)] = first
     _approve(context, first)
 
@@ -204,7 +206,7 @@ def test_slow_operations_defer_with_identifiers_only_and_resume(local_aws: str, 
     assert f'"{GREETING}"' not in stored
     assert set(waiting.trigger.serialize()[1]) == {
         "stack_name", "change_set_id", "role_arn", "region_name", "session_name", "external_id",
-        "aws_conn_id", "waiter_delay", "timeout", "deadline",
+        "aws_conn_id", "waiter_delay", "expected_seconds", "started_at", "timeout", "deadline",
     }  # fmt: skip
     event = _first_event(waiting.trigger)
     assert event["outcome"] == "ready"
@@ -290,3 +292,50 @@ def test_a_failed_smoke_test_rolls_back_to_the_last_verified_release(
     assert tags["flightdeck:version"] == "1.0.0"
     parameters = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
     assert (parameters["AppVersion"], parameters["Greeting"]) == ("1.0.0", GREETING)
+
+
+def test_the_next_release_waits_as_long_as_the_last_took_without_early_looks(
+    local_aws: str, context: dict[str, Any], task_ledger: Ledger
+) -> None:
+    package, create, execute = _operators()
+    set_faults(local_aws, [latency("cloudformation:*", 0)], change_set_seconds=2, stack_operation_seconds=3)
+    ti = context["ti"]
+
+    def release(version: str) -> tuple[TaskDeferred, TaskDeferred, int]:
+        """Release ``version``; the two deferrals and how many looks the tasks took before deferring."""
+        context["params"]["version"] = version
+        context["run_id"] = ti.run_id = f"manual__{version}"
+        ti.xcoms[(PACKAGE, 0)] = package.execute(context)
+        before = _calls(local_aws, "DescribeChangeSet")
+        creating = _deferred(lambda: create.execute(context))
+        looks_at_start = _calls(local_aws, "DescribeChangeSet") - before
+        ti.xcoms[(CHANGE_SET, 0)] = create.change_set_settled(
+            context, _first_event(creating.trigger), **creating.kwargs
+        )
+        _approve(context, ti.xcoms[(CHANGE_SET, 0)])
+        before = _calls(local_aws, "DescribeChangeSet") + _calls(local_aws, "DescribeStacks")
+        running = _deferred(lambda: execute.execute(context))
+        looks_at_start += _calls(local_aws, "DescribeChangeSet") + _calls(local_aws, "DescribeStacks") - before - 2
+        execute.operation_finished(context, _first_event(running.trigger), **(running.kwargs or {}))
+        return creating, running, looks_at_start
+
+    first_create, first_execute, first_looks = release("1.0.0")
+    assert (first_create.trigger.expected_seconds, first_execute.trigger.expected_seconds) == (None, None)
+    assert first_looks == 2  # nothing recorded yet: one look in the task at each operation, in case it is over
+    attempt = task_ledger.find_attempt(
+        dag_id="release__hello",
+        run_id="manual__1.0.0",
+        environment="dev",
+        account_id="111111111111",
+        region="eu-west-1",
+    )
+    assert attempt is not None
+    assert attempt.change_set_seconds is not None
+    assert attempt.operation_seconds is not None
+    assert 2 <= attempt.change_set_seconds < 4  # as the trigger saw it: from CreateChangeSet to the poll after 2 s
+    assert 3 <= attempt.operation_seconds < 5
+
+    second_create, second_execute, second_looks = release("2.0.0")
+    assert second_create.trigger.expected_seconds == attempt.change_set_seconds
+    assert second_execute.trigger.expected_seconds == attempt.operation_seconds
+    assert second_looks == 0  # the tasks defer at once: the triggers first look when the last ones ended

@@ -103,7 +103,9 @@ def _run(trigger: CloudFormationTrigger, *, meanwhile: Callable[[], Any] | None 
 
     async def first_event() -> dict[str, Any]:
         async for event in remade.run():
-            return event.payload
+            payload = dict(event.payload)
+            assert 0 <= payload.pop("seconds") < 60  # since the trigger was made
+            return payload
         raise AssertionError("the trigger ended without an event")
 
     async def main() -> dict[str, Any]:
@@ -126,6 +128,7 @@ def _event(outcome: str, change_set_id: str, status: str, execution_status: str,
         "execution_status": execution_status,
         "reason": reason,
         "outputs": {},
+        "termination_protection": None,
         **more,
     }
 
@@ -148,7 +151,12 @@ def test_stack_created_after_execute(deploy: AccountSession) -> None:
     _execute(deploy, change_set_id)
     event = _run(_trigger(StackOperationTrigger, change_set_id))
     assert event == _event(
-        "complete", change_set_id, "CREATE_COMPLETE", "EXECUTE_COMPLETE", outputs={"TopicName": "hello"}
+        "complete",
+        change_set_id,
+        "CREATE_COMPLETE",
+        "EXECUTE_COMPLETE",
+        outputs={"TopicName": "hello"},
+        termination_protection=False,
     )
 
 
@@ -173,7 +181,12 @@ def test_waits_for_the_account_owner_to_execute(deploy: AccountSession, owner: A
     event = _run(_trigger(StackOperationTrigger, change_set_id), meanwhile=lambda: _execute(owner, change_set_id))
 
     assert event == _event(
-        "complete", change_set_id, "CREATE_COMPLETE", "EXECUTE_COMPLETE", outputs={"TopicName": "hello"}
+        "complete",
+        change_set_id,
+        "CREATE_COMPLETE",
+        "EXECUTE_COMPLETE",
+        outputs={"TopicName": "hello"},
+        termination_protection=False,
     )
     described = deploy.client("cloudformation").describe_change_set(ChangeSetName=change_set_id, StackName=STACK)
     assert described["ExecutionStatus"] == "EXECUTE_COMPLETE"

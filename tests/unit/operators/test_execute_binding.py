@@ -8,6 +8,8 @@ import pytest
 from operator_samples import prod_target
 
 from flightdeck.aws.change_review import ChangeSetSnapshot
+from flightdeck.aws.cloudformation import ChangeSetStatus
+from flightdeck.aws.stacks import StackState
 from flightdeck.errors import FlightdeckError
 from flightdeck.operators import execute as execute_module
 from flightdeck.operators.execute import ExecuteChangeSetOperator
@@ -19,6 +21,8 @@ CHANGE_SET_ID = "arn:aws:cloudformation:eu-west-1:333333333333:changeSet/flightd
 TARGET = prod_target()
 DEPLOYED = {"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Timeout": 3}}}}
 PROPOSED = {"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Timeout": 5}}}}
+REVIEWED_AT = "2026-11-28T10:00:00+00:00"  # the stack's last change when the change set was reviewed
+AVAILABLE = ChangeSetStatus("CREATE_COMPLETE", "AVAILABLE")
 
 
 def _snapshot(deployed: dict[str, Any] = DEPLOYED) -> ChangeSetSnapshot:
@@ -31,7 +35,12 @@ def _snapshot(deployed: dict[str, Any] = DEPLOYED) -> ChangeSetSnapshot:
         old_template=deployed,
         new_parameters={"LogLevel": "INFO"},
         old_parameters={"LogLevel": "INFO"},
+        stack_changed_at=REVIEWED_AT,
     )
+
+
+def _stack(last_changed_at: str = REVIEWED_AT, status: str = "UPDATE_COMPLETE") -> StackState:
+    return StackState("hello-prod", "stack-id", status, "", last_changed_at=last_changed_at)
 
 
 REVIEWED = review_snapshot(_snapshot(), TARGET, {})
@@ -65,20 +74,44 @@ def operator() -> ExecuteChangeSetOperator:
     )
 
 
-def _now_in_aws(monkeypatch: pytest.MonkeyPatch, snapshot: ChangeSetSnapshot) -> None:
-    monkeypatch.setattr(execute_module, "snapshot_change_set", lambda session, stack_name, change_set_id: snapshot)
+def _now_in_aws(monkeypatch: pytest.MonkeyPatch, snapshot: ChangeSetSnapshot) -> list[str]:
+    """The change set read again (templates included) returns ``snapshot``; the list records each read."""
+    reads: list[str] = []
+
+    def read(session: object, stack_name: str, change_set_id: str) -> ChangeSetSnapshot:
+        reads.append(change_set_id)
+        return snapshot
+
+    monkeypatch.setattr(execute_module, "snapshot_change_set", read)
+    return reads
 
 
-def test_the_approved_change_set_passes(operator: ExecuteChangeSetOperator, monkeypatch: pytest.MonkeyPatch) -> None:
-    _now_in_aws(monkeypatch, _snapshot())
-    operator._check_approved({"ti": _Ti(_record())}, session=None, change_set=CHANGE_SET)
+def _check(operator: ExecuteChangeSetOperator, record: Any, stack: StackState | None = None) -> None:
+    stack = stack or _stack()
+    operator._check_approved({"ti": _Ti(record)}, session=None, change_set=CHANGE_SET, found=AVAILABLE, stack=stack)
+
+
+def test_the_approved_change_set_passes_without_reading_it_again_while_the_stack_is_unchanged(
+    operator: ExecuteChangeSetOperator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = _now_in_aws(monkeypatch, _snapshot(deployed={"Resources": {}}))  # would fail the check if read
+    _check(operator, _record())
+    assert reads == []
+
+
+def test_a_changed_stack_makes_execute_read_the_change_set_again(
+    operator: ExecuteChangeSetOperator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = _now_in_aws(monkeypatch, _snapshot())
+    _check(operator, _record(), _stack(last_changed_at="2026-11-28T11:00:00+00:00"))
+    assert reads == [CHANGE_SET_ID]  # read again; still changes what was approved, so it passes
 
 
 def test_a_recreated_change_set_is_refused(operator: ExecuteChangeSetOperator, monkeypatch: pytest.MonkeyPatch) -> None:
     _now_in_aws(monkeypatch, _snapshot())
     older = _record(change_set_id=CHANGE_SET_ID.replace("/1", "/0"))
     with pytest.raises(FlightdeckError, match=r"is not the one approved .* it was recreated after the approval"):
-        operator._check_approved({"ti": _Ti(older)}, session=None, change_set=CHANGE_SET)
+        _check(operator, older)
 
 
 def test_a_change_set_that_changes_something_else_now_is_refused(
@@ -87,7 +120,7 @@ def test_a_change_set_that_changes_something_else_now_is_refused(
     # Someone changed the stack after the approval: the same change set now changes something else.
     _now_in_aws(monkeypatch, _snapshot(deployed={"Resources": {}}))
     with pytest.raises(FlightdeckError) as info:
-        operator._check_approved({"ti": _Ti(_record())}, session=None, change_set=CHANGE_SET)
+        _check(operator, _record(), _stack(last_changed_at="2026-11-28T11:00:00+00:00"))
     message = str(info.value)
     assert message.startswith(f"{LABEL}: change set {CHANGE_SET_ID} no longer changes what was approved (approved: ")
     assert f"fingerprint {REVIEWED.fingerprint[:12]} → " in message
@@ -96,4 +129,22 @@ def test_a_change_set_that_changes_something_else_now_is_refused(
 
 def test_no_approval_record_is_refused(operator: ExecuteChangeSetOperator) -> None:
     with pytest.raises(FlightdeckError, match="no approval is recorded for change set"):
-        operator._check_approved({"ti": _Ti(None)}, session=None, change_set=CHANGE_SET)
+        _check(operator, None)
+
+
+def test_a_change_set_gone_without_running_is_refused(operator: ExecuteChangeSetOperator) -> None:
+    with pytest.raises(FlightdeckError, match="does not exist any more"):
+        operator._check_approved(
+            {"ti": _Ti(_record())}, session=None, change_set=CHANGE_SET, found=None, stack=_stack()
+        )
+
+
+def test_a_change_set_that_ran_already_is_waited_for(
+    operator: ExecuteChangeSetOperator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = _now_in_aws(monkeypatch, _snapshot())
+    executing = ChangeSetStatus("CREATE_COMPLETE", "EXECUTE_IN_PROGRESS")
+    operator._check_approved(
+        {"ti": _Ti(_record())}, session=None, change_set=CHANGE_SET, found=executing, stack=_stack()
+    )
+    assert reads == []  # a retry: nothing to check, nothing executed twice
