@@ -148,6 +148,16 @@ def warm_up(stack: Stack, dag_id: str, plan: Any) -> None:
     print(f"Warm-up release: {outcome.state} in {outcome.seconds:.0f} s, gates answered: {outcome.gate_answers}")
 
 
+def learning_release(stack: Stack, dag_id: str, plan: Any) -> None:
+    """Release once, unmeasured, with the faults already set: the release ledger then holds how long each target's
+    change set and stack operation took, and later releases poll near those ends (a target's first release, with
+    nothing recorded, polls at the regular interval). Measured releases are then in the steady state."""
+    outcome = run_release(stack, plan, "learning")
+    if outcome.state != "success":
+        raise RuntimeError(f"the learning release of {dag_id} ended {outcome.state}; logs: {stack.logs_dir}")
+    print(f"Learning release: {outcome.state} in {outcome.seconds:.0f} s")
+
+
 # -- REST timing ---------------------------------------------------------------------------------------------
 def epoch(value: str | None) -> float | None:
     """An ISO timestamp from the REST API (or boto3's datetime) as epoch seconds; naive values are UTC."""

@@ -29,6 +29,7 @@ from benchmarks.common import (
     dag_upstreams,
     epoch,
     grid,
+    learning_release,
     manager_api,
     markdown_table,
     median,
@@ -133,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         upstreams = dag_upstreams(manager_api(stack), plan.dag_id)
         rules = [latency("cloudformation:*", args.call_latency)] if args.call_latency else []
         set_faults(stack.aws_endpoint, rules, change_set_seconds=change_set, stack_operation_seconds=stack_seconds)
+        learning_release(stack, plan.dag_id, plan)
         ratios, walls, gates, breakdowns, all_timings = [], [], [], [], []
         for number in range(1, args.runs + 1):
             run, recorder = measure_run(stack, plan.dag_id, f"2.0.{number}", args.poll)
