@@ -24,9 +24,12 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
-LOCAL_SETTINGS = '''"""Local stack settings: import Flightdeck once, before the scheduler forks its task processes."""
+LOCAL_SETTINGS = '''"""Local stack settings: import Flightdeck and load botocore's models once, before the forks."""
 
 import flightdeck.pipeline  # noqa: F401
+from flightdeck.aws.session import warm_models
+
+warm_models()
 '''
 USERS = {"admin": "admin", "release-manager": "user", "approver": "user"}
 ORCHESTRATOR_ACCOUNT = "123456789012"

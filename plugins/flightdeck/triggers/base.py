@@ -15,7 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from flightdeck.aws.session import AccountSession, assume_role
 from flightdeck.aws.transient import is_transient
 from flightdeck.errors import FlightdeckError
-from flightdeck.triggers.schedule import first_look_pays, next_poll_in
+from flightdeck.triggers.schedule import CLOSE_SECONDS, first_look_pays, next_poll_in
 
 # What an event reports; each trigger documents the ones it yields.
 EventOutcome = Literal["ready", "empty", "failed", "executed", "discarded", "complete", "timeout", "error"]
@@ -92,6 +92,7 @@ class CloudFormationTrigger(BaseTrigger):
         self._seen: tuple[str, str, str] = ("", "", "")
         self._session: AccountSession | None = None
         self._session_started = 0.0
+        self._pending_at: float | None = None  # elapsed seconds at the last poll that found it still going
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
@@ -134,6 +135,7 @@ class CloudFormationTrigger(BaseTrigger):
                     self.log.info("%s: %s", self.stack_name, event["outcome"])
                     yield TriggerEvent(event)
                     return
+                self._pending_at = self.elapsed()
             remaining = (end - datetime.now(UTC)).total_seconds() if end else None
             if remaining is not None and remaining <= 0:
                 after = f"after {self.timeout:g} s" if self.timeout is not None else f"at {self.deadline}"
@@ -149,6 +151,15 @@ class CloudFormationTrigger(BaseTrigger):
     def elapsed(self) -> float:
         """Seconds since the operation started."""
         return (datetime.now(UTC) - datetime.fromisoformat(self.started_at)).total_seconds()
+
+    def duration(self) -> float:
+        """How long the operation took, as far as the polls tell: it ended between the last poll that found it going
+        (or its start) and now; now less half that gap, and never more than ``CLOSE_SECONDS / 2`` less. Recorded,
+        it is the next operation's expected duration: estimating short keeps the next first look from being late
+        by as much as this one was, and the short polls after it catch an end just past it."""
+        now = self.elapsed()
+        gap = now - (self._pending_at or 0.0)
+        return max(0.0, now - min(gap, CLOSE_SECONDS) / 2)
 
     def _pause(self, end: datetime | None) -> float:
         pause = next_poll_in(self.elapsed(), self.expected_seconds, self.waiter_delay)
@@ -187,7 +198,8 @@ class CloudFormationTrigger(BaseTrigger):
     ) -> dict[str, Any]:
         """An event payload; every one has the same keys, whatever the trigger and the outcome.
 
-        ``seconds``: since the operation started; ``termination_protection``: the stack's, when a poll read it.
+        ``seconds``: how long the operation took (:meth:`duration`); ``termination_protection``: the stack's, when
+        a poll read it.
         """
         return {
             "outcome": outcome,
@@ -197,7 +209,7 @@ class CloudFormationTrigger(BaseTrigger):
             "execution_status": execution_status,
             "reason": reason,
             "outputs": outputs or {},
-            "seconds": round(self.elapsed(), 1),
+            "seconds": round(self.duration(), 1),
             "termination_protection": termination_protection,
         }
 

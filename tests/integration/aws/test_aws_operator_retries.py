@@ -298,7 +298,7 @@ def test_the_next_release_waits_as_long_as_the_last_took_without_early_looks(
     local_aws: str, context: dict[str, Any], task_ledger: Ledger
 ) -> None:
     package, create, execute = _operators()
-    set_faults(local_aws, [latency("cloudformation:*", 0)], change_set_seconds=2, stack_operation_seconds=3)
+    set_faults(local_aws, [latency("cloudformation:*", 0)], change_set_seconds=3, stack_operation_seconds=4)
     ti = context["ti"]
 
     def release(version: str) -> tuple[TaskDeferred, TaskDeferred, int]:
@@ -332,8 +332,8 @@ def test_the_next_release_waits_as_long_as_the_last_took_without_early_looks(
     assert attempt is not None
     assert attempt.change_set_seconds is not None
     assert attempt.operation_seconds is not None
-    assert 2 <= attempt.change_set_seconds < 4  # as the trigger saw it: from CreateChangeSet to the poll after 2 s
-    assert 3 <= attempt.operation_seconds < 5
+    assert 2.5 <= attempt.change_set_seconds < 5  # as the polls tell: it took 3 s
+    assert 3.5 <= attempt.operation_seconds < 6
 
     second_create, second_execute, second_looks = release("2.0.0")
     assert second_create.trigger.expected_seconds == attempt.change_set_seconds

@@ -229,3 +229,23 @@ def test_a_deadline_already_passed_still_polls_once(assumed: list[dict[str, Any]
     past = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     assert _first_event(Scripted(["complete"], deadline=past))["outcome"] == "complete"
     assert _first_event(Scripted([None], deadline=past))["outcome"] == "timeout"
+
+
+@pytest.mark.parametrize(
+    ("pending_at", "now", "duration"),
+    [
+        (None, 10.0, 9.0),  # seen over at the first look: at most 1 s earlier, so the next first look is not late
+        (8.0, 10.0, 9.0),  # between two short polls: the middle
+        (9.6, 10.0, 9.8),  # polls closer together: half their gap
+        (30.0, 60.0, 59.0),  # after a long quiet wait: as after a first look
+        (None, 0.4, 0.2),  # a quick operation stays quick
+    ],
+)
+def test_the_duration_is_estimated_from_the_last_two_polls(
+    monkeypatch: pytest.MonkeyPatch, pending_at: float | None, now: float, duration: float
+) -> None:
+    trigger = Scripted(["complete"])
+    trigger._pending_at = pending_at
+    monkeypatch.setattr(trigger, "elapsed", lambda: now)
+    assert trigger.duration() == pytest.approx(duration)
+    assert trigger.event("complete")["seconds"] == pytest.approx(duration)
