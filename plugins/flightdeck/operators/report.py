@@ -6,17 +6,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from airflow.sdk import BaseOperator, Context
-from airflow.sdk.exceptions import AirflowSkipException
 
 from flightdeck.changes import ChangeSummary
 from flightdeck.operators.base import fail_fast
 
 
 class DryRunReportOperator(BaseOperator):
-    """At the end of a dry run, publish the diff matrix of every target (skipped in a real release).
+    """At the end of a dry run, publish the diff matrix of every target.
 
     The Markdown is written to the task's log; the return value (XCom ``return_value``, shown in the run's
-    XCom tab and readable over the REST API) holds the Markdown and the JSON matrix.
+    XCom tab and readable over the REST API) holds the Markdown and the JSON matrix. In a real release it reports
+    ``{"dry_run": False}`` and succeeds rather than skipping: Airflow's supervisor reports a skip only once the
+    task's process is reaped, which can take seconds, at the very end of every release.
 
     :param change_set_task_ids: every wave's create_change_set task, in deploy order.
     """
@@ -30,13 +31,14 @@ class DryRunReportOperator(BaseOperator):
     @fail_fast
     def execute(self, context: Context) -> dict[str, Any]:
         if not context["params"].get("dry_run"):
-            raise AirflowSkipException("Not a dry run: the release itself is the report.")
+            self.log.info("Not a dry run: the release itself is the report.")
+            return {"dry_run": False, "version": context["params"]["version"]}
         ti = context["ti"]
         change_sets = [cs for task_id in self.change_set_task_ids for cs in ti.xcom_pull(task_ids=[task_id]) or []]
         matrix = [_row(change_set) for change_set in change_sets]
         markdown = dry_run_markdown(context["params"]["version"], matrix)
         self.log.info("Dry run report\n%s", markdown)
-        return {"version": context["params"]["version"], "markdown": markdown, "matrix": matrix}
+        return {"dry_run": True, "version": context["params"]["version"], "markdown": markdown, "matrix": matrix}
 
 
 def _row(change_set: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from operator_samples import prod_target
 from flightdeck import naming
 from flightdeck.aws.change_review import ChangeSetSnapshot
 from flightdeck.operators.change_set import release_tags
-from flightdeck.operators.report import dry_run_markdown
+from flightdeck.operators.report import DryRunReportOperator, dry_run_markdown
 from flightdeck.operators.review import review_snapshot
 from flightdeck.plan import ParameterSource
 
@@ -99,3 +99,9 @@ def test_dry_run_report_lists_what_needs_a_person_first() -> None:
     flagged = lines.index("- ⚠️ `dev/111111111111/eu-west-1`: `FunctionRole` (AWS::IAM::Role): new role.")
     assert flagged < lines.index("| target | stack | type | changes |")
     assert lines[-1] == "| prod/333333333333/eu-west-1 | hello-prod | — | no changes |"
+
+
+def test_a_real_release_reports_no_dry_run_and_succeeds() -> None:
+    operator = DryRunReportOperator(task_id="dry_run_report", change_set_task_ids=["dev.prepare.create_change_set"])
+    result = operator.execute({"params": {"version": "2.0.0", "dry_run": False}})  # type: ignore[arg-type]
+    assert result == {"dry_run": False, "version": "2.0.0"}
