@@ -9,9 +9,9 @@ two calls and notices it within :data:`CLOSE_SECONDS`.
 from __future__ import annotations
 
 #: Interval of the polls once the expected end is reached (completion is noticed at most this late).
-CLOSE_SECONDS = 2.0
+CLOSE_SECONDS = 1.0
 #: The longest quiet wait before the expected end: a failure that ends an operation early is noticed within it.
-MAX_QUIET_SECONDS = 30.0
+MAX_QUIET_SECONDS = 60.0
 #: How long after the expected end short polls go on (at least this; or half the expected duration, if longer).
 LATE_WINDOW_SECONDS = 10.0
 

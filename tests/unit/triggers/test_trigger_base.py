@@ -234,10 +234,10 @@ def test_a_deadline_already_passed_still_polls_once(assumed: list[dict[str, Any]
 @pytest.mark.parametrize(
     ("pending_at", "now", "duration"),
     [
-        (None, 10.0, 9.0),  # seen over at the first look: at most 1 s earlier, so the next first look is not late
-        (8.0, 10.0, 9.0),  # between two short polls: the middle
+        (None, 10.0, 9.5),  # seen over at the first look: at most 0.5 s earlier, so the next look is not late
+        (9.0, 10.0, 9.5),  # between two short polls: the middle
         (9.6, 10.0, 9.8),  # polls closer together: half their gap
-        (30.0, 60.0, 59.0),  # after a long quiet wait: as after a first look
+        (30.0, 60.0, 59.5),  # after a long quiet wait: as after a first look
         (None, 0.4, 0.2),  # a quick operation stays quick
     ],
 )
