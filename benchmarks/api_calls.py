@@ -8,10 +8,12 @@ the task noticed it when its trigger's event made the scheduler schedule it agai
 with ``aws cloudformation deploy`` (modelled in ``benchmarks.cli_deploy``; ``--cli-loop`` runs it for real).
 
     .venv/bin/python -m benchmarks.api_calls [--latency 10] [--stack-seconds 60] [--cli-loop] [--write]
+        [--section api-calls-long]  (another table: e.g. --latency 30 --stack-seconds 180)
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import threading
 import time
@@ -80,7 +82,7 @@ def detection_lags(
     return change_set_lags, stack_lags
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = base_parser(__doc__)
     parser.add_argument("--accounts", type=int, default=3)
     parser.add_argument("--regions", type=int, default=4)
@@ -88,7 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack-seconds", type=float, default=60.0, help="D: stack-operation seconds")
     parser.add_argument("--cli-loop", action="store_true", help="also run the boto3 loop mimicking the AWS CLI")
     parser.add_argument("--cli-targets", type=int, default=0, help="run the loop on the first N targets (0: all)")
-    args = parser.parse_args(argv)
+    parser.add_argument("--section", default="api-calls", help="the markers in docs/benchmarks.md to write between")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     targets = [target for wave in grid(args.accounts, args.regions) for target in wave]
     n, change_set, stack_seconds = len(targets), args.latency, args.stack_seconds
 
@@ -162,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if cli_real:
         header += f" The CLI-like loop ran over {len(cli_targets)} of the targets, one after the other."
-    output("api-calls", f"{header}\n\n{table}\n\n{operations}", args.write)
+    output(args.section, f"{header}\n\n{table}\n\n{operations}", args.write)
     return 0
 
 

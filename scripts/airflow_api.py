@@ -64,8 +64,14 @@ class AirflowApi:
         return self.call("GET", f"/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}")
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+        """Every task instance of the run, page after page (the API caps a page at ``[api] maximum_page_limit``)."""
         path = f"/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances"
-        return self.call("GET", path, params={"limit": 1000})["task_instances"]
+        found: list[dict[str, Any]] = []
+        while True:
+            page = self.call("GET", path, params={"limit": 100, "offset": len(found)})
+            found += page["task_instances"]
+            if not page["task_instances"] or len(found) >= page["total_entries"]:
+                return found
 
     def wait_for_task_state(
         self, dag_id: str, run_id: str, task_id: str, states: set[str], timeout: float = 300
