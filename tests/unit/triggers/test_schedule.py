@@ -26,9 +26,7 @@ def test_an_unknown_duration_polls_at_the_regular_interval() -> None:
     assert _polls(None, 60, 5) == [5.0 * n for n in range(1, 13)]
 
 
-@pytest.mark.parametrize(
-    ("expected", "polls"), [(10, [10.0]), (60, [60.0]), (180, [60.0, 120.0, 180.0])]
-)
+@pytest.mark.parametrize(("expected", "polls"), [(10, [10.0]), (60, [60.0]), (180, [60.0, 120.0, 180.0])])
 def test_an_operation_as_long_as_the_last_is_seen_at_its_end(expected: float, polls: list[float]) -> None:
     assert _polls(expected, expected, 5) == polls
 
