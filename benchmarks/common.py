@@ -142,20 +142,21 @@ def manager_api(stack: Stack) -> AirflowApi:
 def warm_up(stack: Stack, dag_id: str, plan: Any) -> None:
     """Release once without faults, answering the gates: the first release creates an IAM role per target,
     a flagged change that waits for an approver. Later releases that change only the version pass by themselves."""
-    outcome = run_release(stack, plan, "warm-up")
-    if outcome.state != "success":
-        raise RuntimeError(f"the warm-up release of {dag_id} ended {outcome.state}; logs: {stack.logs_dir}")
-    print(f"Warm-up release: {outcome.state} in {outcome.seconds:.0f} s, gates answered: {outcome.gate_answers}")
+    _unmeasured_release(stack, dag_id, plan, "warm-up")
 
 
 def learning_release(stack: Stack, dag_id: str, plan: Any) -> None:
     """Release once, unmeasured, with the faults already set: the release ledger then holds how long each target's
     change set and stack operation took, and later releases poll near those ends (a target's first release, with
     nothing recorded, polls at the regular interval). Measured releases are then in the steady state."""
-    outcome = run_release(stack, plan, "learning")
+    _unmeasured_release(stack, dag_id, plan, "learning")
+
+
+def _unmeasured_release(stack: Stack, dag_id: str, plan: Any, version: str) -> None:
+    outcome = run_release(stack, plan, version)
     if outcome.state != "success":
-        raise RuntimeError(f"the learning release of {dag_id} ended {outcome.state}; logs: {stack.logs_dir}")
-    print(f"Learning release: {outcome.state} in {outcome.seconds:.0f} s")
+        raise RuntimeError(f"the {version} release of {dag_id} ended {outcome.state}; logs: {stack.logs_dir}")
+    print(f"{version} release: {outcome.state} in {outcome.seconds:.0f} s, gates answered: {outcome.gate_answers}")
 
 
 # -- REST timing ---------------------------------------------------------------------------------------------

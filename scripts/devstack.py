@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -24,13 +25,6 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
-LOCAL_SETTINGS = '''"""Local stack settings: import Flightdeck and load botocore's models once, before the forks."""
-
-import flightdeck.pipeline  # noqa: F401
-from flightdeck.aws.session import warm_models
-
-warm_models()
-'''
 USERS = {"admin": "admin", "release-manager": "user", "approver": "user"}
 ORCHESTRATOR_ACCOUNT = "123456789012"
 DEMO_REGION = "eu-west-1"
@@ -220,14 +214,15 @@ class Stack:
         """Make the databases the stack needs before ``airflow db migrate`` (SQLite files make themselves)."""
 
     def _preload_flightdeck(self) -> None:
-        """Have every Airflow component import Flightdeck when it starts (``airflow_local_settings``).
+        """Have every Airflow component import Flightdeck when it starts: the deployments' own
+        ``config/airflow_local_settings.py``, copied into the stack's Airflow home.
 
         The scheduler forks the LocalExecutor's workers, and each worker forks a process per task: with Flightdeck
-        imported before the forks, a task's process no longer imports it again before it parses its DAG.
+        imported (and botocore's models loaded) before the forks, a task's process does neither again.
         """
         config = self.airflow_home / "config"  # on sys.path in every component
         config.mkdir(exist_ok=True)
-        (config / "airflow_local_settings.py").write_text(LOCAL_SETTINGS)
+        shutil.copyfile(ROOT / "config" / "airflow_local_settings.py", config / "airflow_local_settings.py")
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
         log = (self.logs_dir / f"{name}.log").open("ab")
