@@ -82,11 +82,13 @@ demo: install
 	$(PY) -m scripts.demo
 
 # Parsing at fleet scale, against dag-factory (benchmarks/requirements.txt, never in the venv). Run on a quiet machine.
+# BENCH_ARGS=--write puts the tables into docs/benchmarks.md (benchmarks.parse always does).
+BENCH_ARGS ?=
 BENCH_DEPS := .flightdeck/bench-deps
 BENCH_ENV := AIRFLOW_HOME=$(CURDIR)/.flightdeck/bench-airflow DO_NOT_TRACK=1 AIRFLOW__DAG_FACTORY__ENABLE_TELEMETRY=False
 bench: install $(BENCH_DEPS)/.installed
 	$(BENCH_ENV) $(PY) -m benchmarks.parse
-	$(BENCH_ENV) PYTHONPATH=$(CURDIR)/$(BENCH_DEPS) $(PY) -m benchmarks.parse_dagfactory
+	$(BENCH_ENV) PYTHONPATH=$(CURDIR)/$(BENCH_DEPS) $(PY) -m benchmarks.parse_dagfactory $(BENCH_ARGS)
 
 $(BENCH_DEPS)/.installed: benchmarks/requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --target $(BENCH_DEPS) -r benchmarks/requirements.txt
@@ -95,9 +97,10 @@ $(BENCH_DEPS)/.installed: benchmarks/requirements.txt
 # The release on a local stack with injected latency: critical path, worker slots, CloudFormation calls and detection
 # lag (docs/benchmarks-howto.md). About an hour on a quiet machine.
 bench-e2e: install
-	$(PY) -m benchmarks.critical_path --cli-loop
-	$(PY) -m benchmarks.slots
-	$(PY) -m benchmarks.api_calls --cli-loop
+	$(PY) -m benchmarks.critical_path $(BENCH_ARGS)
+	$(PY) -m benchmarks.slots $(BENCH_ARGS)
+	$(PY) -m benchmarks.api_calls --cli-loop --cli-targets 3 $(BENCH_ARGS)
+	$(PY) -m benchmarks.api_calls --latency 30 --stack-seconds 180 --section api-calls-long $(BENCH_ARGS)
 
 # Re-resolve the locks (needs the package index); commit both files.
 lock: install
