@@ -17,6 +17,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, MetaData, String, Table, create_engine, inspect, select, text
 from sqlalchemy.engine import URL
+from tests.unit.ledger.ledger_contract import target
 
 from flightdeck.ledger import AttemptKind, Ledger, LedgerError, upgrade
 from flightdeck.ledger.migrate import alembic_config, current_revision, head_revision
@@ -186,49 +187,20 @@ class MigrationContract:
     def test_0002_keeps_the_attempts_and_allows_refreshes(self, empty_url: URL) -> None:
         upgrade(empty_url, "0001")
         with Ledger(empty_url) as ledger:
-            kept = ledger.start_attempt(
-                application="hello",
-                environment="dev",
-                account_id="111111111111",
-                region="eu-west-1",
-                stack_name="hello-dev",
-                version="1.0.0",
-                dag_id="release__hello",
-                run_id="manual__1",
-            )
+            kept = ledger.start_attempt(**target())
 
             upgrade(empty_url)
 
             assert current_revision(empty_url) == head_revision()
             assert ledger.attempt(kept).kind is AttemptKind.DEPLOY
             assert (ledger.attempt(kept).drift_status, ledger.attempt(kept).drifted_resources) == (None, None)
-            refresh = ledger.start_attempt(
-                application="hello",
-                environment="dev",
-                account_id="111111111111",
-                region="eu-west-1",
-                stack_name="hello-dev",
-                version="1.0.0",
-                dag_id="refresh__hello",
-                run_id="scheduled__1",
-                kind="refresh",
-            )
+            refresh = ledger.start_attempt(**target(dag_id="refresh__hello", run_id="scheduled__1"), kind="refresh")
             assert ledger.attempt(refresh).kind is AttemptKind.REFRESH
 
     def test_0003_keeps_the_attempts_and_records_durations(self, empty_url: URL) -> None:
         upgrade(empty_url, "0002")
         with Ledger(empty_url) as ledger:
-            kept = ledger.start_attempt(
-                application="hello",
-                environment="dev",
-                account_id="111111111111",
-                region="eu-west-1",
-                stack_name="hello-dev",
-                version="1.0.0",
-                dag_id="release__hello",
-                run_id="manual__1",
-                change_set_id="cs",
-            )
+            kept = ledger.start_attempt(**target(), change_set_id="cs")
 
             upgrade(empty_url, "0003")
 
@@ -243,16 +215,7 @@ class MigrationContract:
         at_0002 = schema_of(empty_url)
         upgrade(empty_url, "0003")
         with Ledger(empty_url) as ledger:
-            kept = ledger.start_attempt(
-                application="hello",
-                environment="dev",
-                account_id="111111111111",
-                region="eu-west-1",
-                stack_name="hello-dev",
-                version="1.0.0",
-                dag_id="release__hello",
-                run_id="manual__1",
-            )
+            kept = ledger.start_attempt(**target())
             ledger.update_attempt(kept, change_set_seconds=12.5, operation_seconds=301.25)
 
         downgrade(empty_url, "0002")
