@@ -9,9 +9,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from flightdeck.aws.cloudformation import describe_change_set_pages
 from flightdeck.aws.packaging import canonical_json, parse_template
 from flightdeck.aws.session import AccountSession
-from flightdeck.aws.stacks import cfn_error, describe_stack, is_missing
+from flightdeck.aws.stacks import cfn_error, describe_stack
 from flightdeck.errors import DeploymentError
 
 
@@ -69,10 +70,8 @@ def snapshot_change_set(
     """
     client = session.client("cloudformation")
     if pages is None:
-        pages = [_describe(session, stack_name, change_set_id)]
-        while pages[-1].get("NextToken"):
-            pages.append(_describe(session, stack_name, change_set_id, pages[-1]["NextToken"]))
-    elif not pages[0]:
+        pages = describe_change_set_pages(session, stack_name=stack_name, change_set_id=change_set_id)
+    if not pages[0]:
         raise DeploymentError(
             f"Change set {change_set_id} does not exist (any more)",
             account=session.account_id,
@@ -105,22 +104,3 @@ def snapshot_change_set(
         old_tags=stack.tags if deployed and stack is not None else {},
         stack_changed_at=stack.last_changed_at if deployed and stack is not None else "",
     )
-
-
-def _describe(
-    session: AccountSession, stack_name: str, change_set_id: str, next_token: str | None = None
-) -> dict[str, Any]:
-    paging = {"NextToken": next_token} if next_token else {}
-    try:
-        return session.client("cloudformation").describe_change_set(
-            ChangeSetName=change_set_id, StackName=stack_name, **paging
-        )
-    except ClientError as err:
-        if is_missing(err):
-            raise DeploymentError(
-                f"Change set {change_set_id} does not exist (any more)",
-                account=session.account_id,
-                region=session.region,
-                stack=stack_name,
-            ) from err
-        raise cfn_error(session, stack_name, f"Cannot describe change set {change_set_id}", err) from err
